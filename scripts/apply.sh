@@ -1,0 +1,42 @@
+#!/bin/sh
+# Apply patches/*.patch to the base with `git am -3`, on branch "series" of
+# build/linux.  Re-applies only when the patch files changed; refuses to
+# throw away commits made in build/linux that were not exported.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
+cd "$KSRC"
+set -- $(series_patches)
+[ $# -gt 0 ] || die "no patches in $TOP/patches"
+sum=$(series_sum)
+stamp=.git/workbench-applied
+if [ -f "$stamp" ] && [ "$(cut -d' ' -f1 "$stamp")" = "$sum" ] &&
+	[ "$(git rev-parse -q --verify series)" = "$(cut -d' ' -f2 "$stamp")" ]; then
+	phase apply "series up to date ($(git rev-list --count base..series) patches on $(cat .git/workbench-base))"
+	exit 0
+fi
+if [ -f "$stamp" ] && git rev-parse -q --verify series >/dev/null &&
+	[ "$(git rev-parse series)" != "$(cut -d' ' -f2 "$stamp")" ] && [ -z "${FORCE:-}" ]; then
+	die "build/linux branch 'series' has commits not exported to patches/: run 'make export' first, or FORCE=1 to discard them"
+fi
+[ -z "$(git status --porcelain --untracked-files=no)" ] || [ -n "${FORCE:-}" ] ||
+	die "build/linux has uncommitted changes: commit and 'make export' them, or FORCE=1 to discard them"
+
+phase apply "git am -3 of $# patches onto $(cat .git/workbench-base)"
+git am --abort >/dev/null 2>&1 || true
+git checkout -q -f -B series base
+for p in "$@"; do
+	if ! git am -q -3 "$p" >.git/workbench-am.log 2>&1; then
+		files=$(git diff --name-only --diff-filter=U | tr '\n' ' ')
+		[ -n "$files" ] || files=$(sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist in index/\1/p' .git/workbench-am.log | sort -u | tr '\n' ' ')
+		git am --abort >/dev/null 2>&1 || true
+		git checkout -q -f base
+		git branch -q -D series
+		rm -f "$stamp"
+		sed 's/^/    /' .git/workbench-am.log >&2
+		die "patch $(basename "$p") does not apply to $(cat .git/workbench-base); files: ${files:-unknown}"
+	fi
+done
+echo "$sum $(git rev-parse series)" >"$stamp"
+phase apply "applied: $(git log --oneline base..series | wc -l) commits, tip $(git log -1 --format='%h %s' series)"

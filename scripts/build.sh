@@ -1,0 +1,66 @@
+#!/bin/sh
+# Configure and build one kernel.
+#   scripts/build.sh base|patched [FRAGMENT...]
+# base    = the pristine tree (git worktree build/src-base at tag "base")
+# patched = build/linux (branch "series", see scripts/apply.sh)
+# The object folder is build/obj-<kernel>[-<flavour>] (FLAVOUR=debug for the
+# debug fragment); configuring happens again only when a fragment changed.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+kernel=${1:?usage: build.sh base|patched [FRAGMENT...]}
+shift
+[ $# -gt 0 ] || set -- "$TOP/config/guest.config"
+case $kernel in
+base)
+	src=$BUILD/src-base
+	if [ ! -d "$src" ]; then
+		git -C "$KSRC" worktree add -q --detach "$src" base
+	fi
+	;;
+patched) src=$KSRC ;;
+*) die "unknown kernel '$kernel' (base or patched)" ;;
+esac
+[ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
+obj=$BUILD/obj-$kernel${FLAVOUR:+-$FLAVOUR}
+need_cmd gcc make bison flex bc pahole
+need_disk "$BUILD" 8
+
+# --- configure
+mkdir -p "$obj"
+sum=$(cat "$@" | sha256sum | cut -c1-16)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.workbench-config" 2>/dev/null)" != "$sum" ]; then
+	phase configure "$kernel: allnoconfig + $(for f in "$@"; do basename "$f"; done | tr '\n' ' ')"
+	rm -f "$obj/.workbench-config"
+	(cd "$src" && scripts/kconfig/merge_config.sh -n -O "$obj" "$@") \
+		>"$obj/merge_config.log" 2>&1 ||
+		{ tail -20 "$obj/merge_config.log" >&2; die "merge_config.sh failed for $kernel"; }
+fi
+# merge_config.sh only warns when Kconfig drops an option: check them all.
+bad=$(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r want; do
+	grep -qx "$want" "$obj/.config" && continue
+	got=$(sed -n "s/^${want%%=*}=//p" "$obj/.config")
+	echo "${want%%=*} (wanted ${want#*=}, got ${got:-unset})"
+done)
+bad=$bad$(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' | while read -r no; do
+	grep -q "^$no=" "$obj/.config" && echo "$no (wanted unset, got set)"
+done || true)
+[ -z "$bad" ] || die "Kconfig did not keep these options (unmet dependencies?):
+$bad"
+echo "$sum" >"$obj/.workbench-config"
+
+# --- build
+cc=gcc
+if command -v ccache >/dev/null 2>&1; then
+	cc="ccache gcc"
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
+fi
+export KBUILD_BUILD_TIMESTAMP='2024-11-17' KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
+phase build "$kernel: make -j$JOBS bzImage in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
+t=$(date +%s)
+if ! make -s -C "$src" O="$obj" -j"$JOBS" CC="$cc" bzImage >"$obj/build.log" 2>&1; then
+	grep -E 'error|Error' "$obj/build.log" | head -20 >&2
+	die "kernel build failed for $kernel (log: ${obj#"$TOP"/}/build.log)"
+fi
+grep -E 'warning:' "$obj/build.log" | head -20 || true
+phase build "$kernel: $(make -s -C "$src" O="$obj" kernelrelease) built in $(( $(date +%s) - t ))s"

@@ -1,0 +1,66 @@
+# shellcheck shell=sh
+# Common helpers for the workbench scripts; sourced, never run.
+
+TOP=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+KSRC=$BUILD/linux		# git tree: tag "base" + branch "series"
+JOBS=${JOBS:-$(nproc)}
+: "${T0:=$(date +%s)}"
+export T0
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# phase NAME MESSAGE: announce a phase with the time elapsed since the start
+# of the top-level command (T0 is inherited by sub-scripts).
+phase() {
+	printf '==> [%s] %s (t+%ss)\n' "$1" "$2" "$(( $(date +%s) - T0 ))"
+}
+
+# timed NAME CMD...: run CMD, then print how long phase NAME took.
+timed() {
+	_name=$1
+	shift
+	_t=$(date +%s)
+	"$@"
+	_rc=$?
+	printf '==> [%s] done in %ss\n' "$_name" "$(( $(date +%s) - _t ))"
+	return $_rc
+}
+
+need_cmd() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 ||
+			die "'$_c' not found; run 'make deps' (or: apt-get install $(pkg_of "$_c"))"
+	done
+}
+
+pkg_of() {
+	case $1 in
+	qemu-system-x86_64) echo qemu-system-x86 ;;
+	clang-19|llc-19) echo clang-19 llvm-19 ;;
+	pahole) echo dwarves ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# need_disk DIR GIB: refuse to start when DIR's file system has less free space.
+need_disk() {
+	mkdir -p "$1"
+	_free=$(df -Pk "$1" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$_free" -ge "$2" ] ||
+		die "only ${_free} GiB free under $1, need at least $2 GiB"
+}
+
+# The patches of the series, in order; the cover letter (0000-*) is not one.
+series_patches() {
+	ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-' || true
+}
+
+# A short digest of the series, to know when it must be applied again.
+series_sum() {
+	# shellcheck disable=SC2046
+	cat $(series_patches) /dev/null | sha256sum | cut -c1-16
+}
