@@ -1,0 +1,64 @@
+# The workbench: Debian's Linux 6.12 + the series in patches/, built, booted
+# under QEMU and measured.  See README.md; every target is a verb there.
+SHELL	:= /bin/bash
+S	:= scripts
+KERNELS	?= base patched
+KERNEL	?= patched
+T0 ?= $(shell date +%s)
+export T0
+
+.PHONY: all demo test deps source build tools guest bench export checkpatch \
+	vma-test matrix clean distclean help
+
+all: demo
+
+help:
+	@sed -n 's/^## //p' README.md
+
+deps:
+	@$(S)/deps.sh
+
+source: deps
+	@$(S)/fetch.sh
+	@$(S)/apply.sh
+
+# build: both kernels; KERNELS=patched to build one.
+build: source
+	@for k in $(KERNELS); do $(S)/build.sh $$k || exit 1; done
+
+tools: source
+	@$(MAKE) -s -C tests
+	@$(S)/build-bench.sh
+
+# demo: the main job, see README.md.
+demo: build tools
+	@$(S)/demo.sh
+
+# test: the test suite (what .ci/run runs); KERNEL=base runs it on the base.
+test: source
+	@$(S)/test.sh $(KERNEL)
+
+# guest: run CMD in a booted kernel, e.g. make guest CMD='uname -a'
+guest:
+	@$(S)/run-guest.sh -k $(KERNEL) -- $(CMD)
+
+bench: build tools
+	@$(S)/bench.sh
+
+vma-test: source
+	@$(S)/vma-test.sh
+
+matrix: source
+	@$(S)/matrix.sh
+
+checkpatch: source
+	@$(S)/checkpatch.sh
+
+export:
+	@$(S)/export.sh
+
+clean:
+	rm -rf build/obj-* build/guest build/tests build/tools
+
+distclean:
+	rm -rf build

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Build coverage for the series, the way the kernel test robot would check
+# it, but compiling only the objects the series concerns:
+#  1. every commit of the series, in turn, compiles (x86_64, guest config);
+#  2. at the tip, in four configurations -- (a) x86_64 SMP with per-VMA
+#     locks, (b) x86_64 !SMP (the !CONFIG_PER_VMA_LOCK stubs), (c) i386,
+#     (d) CONFIG_UPROBES=n -- those objects compile at W=1 with no warning in
+#     a file the series touches.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
+need_cmd gcc make
+OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o"
+touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep -v '^tools/')
+cc=gcc
+command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+
+# configure NAME ARCH SRC FRAGMENT...: allnoconfig + fragments in build/obj-matrix-NAME
+configure() {
+	name=$1 arch=$2 src=$3
+	shift 3
+	obj=$BUILD/obj-matrix-$name
+	mkdir -p "$obj"
+	sum=$(cat "$@" | sha256sum | cut -c1-16)
+	[ "$(cat "$obj/.workbench-config" 2>/dev/null)" = "$sum" ] && return 0
+	(cd "$src" && ARCH=$arch scripts/kconfig/merge_config.sh -n -O "$obj" "$@") >"$obj/config.log" 2>&1 ||
+		die "configuring $name failed (log: $obj/config.log)"
+	for want in $(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p'); do
+		grep -qx "$want" "$obj/.config" || die "$name: Kconfig dropped $want"
+	done
+	for no in $(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p'); do
+		! grep -q "^$no=" "$obj/.config" || die "$name: $no is set, wanted unset"
+	done
+	echo "$sum" >"$obj/.workbench-config"
+}
+
+# compile NAME ARCH SRC W OBJ...: build the objects, log to $obj/compile.log
+compile() {
+	name=$1 arch=$2 src=$3 w=$4
+	shift 4
+	obj=$BUILD/obj-matrix-$name
+	make -s -C "$src" O="$obj" ARCH="$arch" CC="$cc" -j"$JOBS" ${w:+W=$w} "$@" \
+		>"$obj/compile.log" 2>&1
+}
+
+# 1. Each commit compiles.  A worktree steps through the series; its objects
+# are rebuilt where the checkout changed a file.
+wt=$BUILD/src-bisect
+[ -d "$wt" ] || git -C "$KSRC" worktree add -q --detach "$wt" base
+configure bisect x86_64 "$wt" "$TOP/config/guest.config"
+for c in $(git -C "$KSRC" rev-list --reverse base..series); do
+	git -C "$wt" checkout -q --detach "$c"
+	subj=$(git -C "$wt" log -1 --format=%s)
+	objs=$OBJS
+	git -C "$wt" ls-files --error-unmatch kernel/events/uprobes.c >/dev/null 2>&1 &&
+		objs="$objs kernel/events/uprobes.o"
+	t=$(date +%s)
+	if ! compile bisect x86_64 "$wt" "" $objs; then
+		grep -E 'error' "$BUILD/obj-matrix-bisect/compile.log" | head >&2
+		die "commit '$subj' does not build"
+	fi
+	phase matrix "builds: $subj ($(( $(date +%s) - t ))s)"
+done
+
+# 2. The configurations, at the tip, at W=1.
+bad=0
+for cfg in "smp x86_64 $TOP/config/guest.config" \
+	"up x86_64 $TOP/config/matrix/up.config" \
+	"i386 i386 $TOP/config/matrix/i386.config" \
+	"nouprobes x86_64 $TOP/config/matrix/nouprobes.config"; do
+	# shellcheck disable=SC2086
+	set -- $cfg
+	name=$1 arch=$2 frag=$3
+	t=$(date +%s)
+	configure "$name" "$arch" "$KSRC" "$frag"
+	objs=$OBJS
+	grep -q '^CONFIG_UPROBES=y' "$BUILD/obj-matrix-$name/.config" && objs="$objs kernel/events/uprobes.o"
+	# shellcheck disable=SC2086
+	if ! compile "$name" "$arch" "$KSRC" 1 $objs; then
+		grep -E 'error' "$BUILD/obj-matrix-$name/compile.log" | head >&2
+		echo "matrix: $name: build FAILED" >&2
+		bad=1
+		continue
+	fi
+	warn=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' "$BUILD/obj-matrix-$name/compile.log" |
+		grep -F "$touched" || true)
+	if [ -n "$warn" ]; then
+		echo "$warn" >&2
+		echo "matrix: $name: W=1 warnings in files the series touches" >&2
+		bad=1
+	else
+		phase matrix "$name ($arch): $(echo $objs | wc -w) objects, W=1 clean in touched files ($(( $(date +%s) - t ))s)"
+	fi
+done
+[ "$bad" = 0 ] || die "build matrix failed"

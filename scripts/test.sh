@@ -1,0 +1,55 @@
+#!/bin/sh
+# The test suite: what `make test` and .ci/run run.
+#   scripts/test.sh [patched|base]
+# On the host: the series is checkpatch-clean and the userland VMA tests
+# pass.  Then the kernel is built and booted, and BPF uprobes attached with
+# libbpf are checked in it (tests/guest/uprobe_smoke.sh).  On the base kernel
+# the assertion that a probe hit takes no mmap lock is expected to fail.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+kernel=${1:-patched}
+case $kernel in
+patched) expect=lockless ;;
+base) expect=locked ;;
+*) die "unknown kernel '$kernel' (patched or base)" ;;
+esac
+pass=0 fail=0 failed=
+
+step() {
+	name=$1
+	shift
+	t=$(date +%s)
+	phase test "$name"
+	if "$@"; then
+		pass=$((pass + 1))
+		phase test "$name: ok in $(( $(date +%s) - t ))s"
+	else
+		fail=$((fail + 1))
+		failed="$failed
+  - $name"
+		phase test "$name: FAILED after $(( $(date +%s) - t ))s"
+	fi
+}
+
+step "checkpatch --strict on patches/" "$TOP/scripts/checkpatch.sh"
+if [ "$kernel" = patched ]; then
+	step "tools/testing/vma (host)" "$TOP/scripts/vma-test.sh"
+	step "build matrix of the series (per commit; SMP, UP, i386, no uprobes)" "$TOP/scripts/matrix.sh"
+else
+	phase test "not run on the base: tools/testing/vma (does not link there; patch 0001 fixes it) and the build matrix (tests the series)"
+fi
+step "build the $kernel kernel" "$TOP/scripts/build.sh" "$kernel"
+step "build libbpf, bpftool and the test programs" make -s -C "$TOP/tests"
+if [ -f "$BUILD/obj-$kernel/arch/x86/boot/bzImage" ] && [ -x "$BUILD/tests/uprobe_count" ]; then
+	step "uprobes in the $kernel guest" "$TOP/scripts/run-guest.sh" -k "$kernel" -t 900 -- \
+		sh "$TOP/tests/guest/uprobe_smoke.sh" "$BUILD/tests" "$expect"
+else
+	fail=$((fail + 1))
+	failed="$failed
+  - uprobes in the $kernel guest (not run: nothing to boot or run)"
+fi
+
+phase test "total $(( $(date +%s) - T0 ))s${failed:+; failed:$failed}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Runs inside the workbench guest (scripts/test.sh boots it): BPF uprobes
+# attached with libbpf must fire exactly as often as the probed function is
+# called, from a plain file, with several threads, and from an overlayfs
+# mount (backing files); a real program's libc function must fire too; and
+# on the patched kernel a probe hit must not take the mmap lock.
+#
+#   uprobe_smoke.sh BINDIR EXPECT		EXPECT: lockless (patched) or locked (base)
+set -u
+bin=$1
+expect=$2
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+not_ok() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+count() {
+	"$bin/uprobe_count" -n "$(($2 * $3))" "$1" wb_probe_me -- "$1" "$2" "$3"
+}
+
+check "exact count, 1 thread" count "$bin/probe_target" 20000 1
+check "exact count, 4 threads" count "$bin/probe_target" 5000 4
+
+# A real program: libc's malloc in ls must be hit at least once.
+libc=$(ldd /bin/ls | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+real_prog() {
+	out=$("$bin/uprobe_count" "$libc" malloc -- sh -c 'exec ls -l /usr/bin >/dev/null') || return 1
+	echo "$out"
+	n=$(echo "$out" | sed -n 's/.* hit \([0-9]*\) times.*/\1/p')
+	[ "${n:-0}" -gt 0 ]
+}
+check "libc malloc in ls fires" real_prog
+
+# Backing files: run the target from an overlayfs mount, so that the VMA's
+# vm_file is an FMODE_BACKING file.
+overlay() {
+	d=/tmp/ovl
+	mkdir -p $d/lower $d/upper $d/work $d/merged &&
+	cp "$bin/probe_target" $d/lower/ &&
+	mount -t overlay overlay -o lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work $d/merged &&
+	count $d/merged/probe_target 10000 2
+	rc=$?
+	umount $d/merged 2>/dev/null
+	return $rc
+}
+check "exact count from overlayfs (backing file)" overlay
+
+# Does a probe hit take the mmap lock?  Count mmap_lock_start_locking events
+# of the probed process while it makes CALLS calls.
+lock_count() {
+	t=/sys/kernel/tracing
+	calls=20000
+	[ -d $t/events/mmap_lock ] || { echo "no mmap_lock trace events"; return 1; }
+	echo 0 >$t/tracing_on
+	echo >$t/trace
+	echo 8192 >$t/buffer_size_kb
+	echo 'comm == "probe_target"' >$t/events/mmap_lock/mmap_lock_start_locking/filter
+	echo 1 >$t/events/mmap_lock/mmap_lock_start_locking/enable
+	echo 1 >$t/tracing_on
+	count "$bin/probe_target" $calls 1 >/dev/null
+	echo 0 >$t/tracing_on
+	echo 0 >$t/events/mmap_lock/mmap_lock_start_locking/enable
+	n=$(grep -c 'mmap_lock_start_locking' $t/trace)
+	echo "mmap lock acquisitions by probe_target: $n for $calls uprobe hits"
+	case $expect in
+	lockless) [ "$n" -lt $((calls / 100)) ] ;;
+	locked) [ "$n" -ge "$calls" ] ;;
+	esac
+}
+check "mmap lock per hit: $expect" lock_count
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
