@@ -42,8 +42,11 @@ test: source
 guest:
 	@$(S)/run-guest.sh -k $(KERNEL) -- $(CMD)
 
+# bench: base, patched and the (unsafe, measurement-only) ceiling kernel,
+# interleaved; BENCH_ARGS='-r 5 -d 10' etc. (see scripts/bench.sh).
 bench: build tools
-	@$(S)/bench.sh
+	@$(S)/build.sh ceiling
+	@$(S)/bench.sh -k "base patched ceiling" $(BENCH_ARGS)
 
 vma-test: source
 	@$(S)/vma-test.sh

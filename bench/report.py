@@ -58,7 +58,12 @@ def main():
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
-    # Plot: one panel per bench, per-producer median with min-max bars.
+    # Plot: one panel per uprobe bench (the mm-* write-path benchmarks are
+    # single-threaded and only in the table), per-producer median with
+    # min-max bars.
+    benches = [b for b in benches if b.startswith("trig-")]
+    if not benches:
+        return
     dat = f"{out}/uprobe-scaling.dat"
     with open(dat, "w") as f:
         for b in benches:

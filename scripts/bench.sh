@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 rounds=3 dur=5 maxp=2 kernels="base patched" out=$TOP/results
-benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop"
+benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop mm-mmap-munmap mm-mprotect mm-fault"
 while getopts r:d:p:k:b:o: o; do
 	case $o in
 	r) rounds=$OPTARG ;;
@@ -20,7 +20,8 @@ while getopts r:d:p:k:b:o: o; do
 	*) die "usage: bench.sh [-r ROUNDS] [-d SECONDS] [-p MAXPROD] [-k KERNELS] [-b BENCHES] [-o DIR]" ;;
 	esac
 done
-[ -x "$BUILD/selftests/bench" ] || die "no bench binary: run 'make tools'"
+[ -x "$BUILD/selftests/bench" ] && [ -x "$BUILD/tests/mm_write_bench" ] ||
+	die "no bench binaries: run 'make tools'"
 for k in $kernels; do
 	[ -f "$BUILD/obj-$k/arch/x86/boot/bzImage" ] || die "no $k kernel: build it first"
 done
@@ -37,7 +38,7 @@ while [ "$r" -le "$rounds" ]; do
 		log=$BUILD/bench-$k-$r.log
 		# shellcheck disable=SC2086
 		"$TOP/scripts/run-guest.sh" -k "$k" -c "$maxp" -t $((per_boot * 3)) -- \
-			sh "$TOP/bench/guest-bench.sh" "$BUILD/selftests/bench" "$dur" "$maxp" $benches \
+			sh "$TOP/bench/guest-bench.sh" "$BUILD/selftests/bench" "$BUILD/tests" "$dur" "$maxp" $benches \
 			>"$log" 2>&1 || { tail -15 "$log" >&2; die "bench run failed on the $k kernel (log: $log)"; }
 		tr -d '\r' <"$log" | awk -v r="$r" -v k="$k" '$1 == "RESULT" { print r "," k "," $2 "," $3 "," $4 }' >>"$raw"
 	done
