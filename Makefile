@@ -8,7 +8,7 @@ T0 ?= $(shell date +%s)
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix clean distclean help
+	vma-test matrix docs clean distclean help
 
 all: demo
 
@@ -53,6 +53,9 @@ vma-test: source
 
 matrix: source
 	@$(S)/matrix.sh
+
+docs: source
+	@$(S)/docs.sh
 
 checkpatch: source
 	@$(S)/checkpatch.sh

@@ -5,7 +5,8 @@ set -eu
 
 PKGS="linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 dwarves ccache qemu-system-x86 clang-19 llvm-19 liburcu-dev libcap-dev
-zlib1g-dev libzstd-dev zstd python3 gnuplot-nox gcc-multilib"
+zlib1g-dev zstd python3 gnuplot-nox gcc-multilib python3-sphinx
+python3-sphinx-rtd-theme python3-yaml"
 
 missing=
 for p in $PKGS; do

@@ -35,6 +35,7 @@ step() {
 step "checkpatch --strict on patches/" "$TOP/scripts/checkpatch.sh"
 if [ "$kernel" = patched ]; then
 	step "tools/testing/vma (host)" "$TOP/scripts/vma-test.sh"
+	step "Documentation/mm builds without new warnings" "$TOP/scripts/docs.sh"
 	step "build matrix of the series (per commit; SMP, UP, i386, no uprobes)" "$TOP/scripts/matrix.sh"
 else
 	phase test "not run on the base: tools/testing/vma (does not link there; patch 0001 fixes it) and the build matrix (tests the series)"
