@@ -62,11 +62,8 @@ $bad"
 echo "$sum" >"$obj/.workbench-config"
 
 # --- build
-cc=gcc
-if command -v ccache >/dev/null 2>&1; then
-	cc="ccache gcc"
-	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
-fi
+set_kernel_cc
+cc=$KCC
 export KBUILD_BUILD_TIMESTAMP='2024-11-17' KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
 phase build "$kernel: make -j$JOBS bzImage in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
 t=$(date +%s)

@@ -8,8 +8,22 @@ cd "$KSRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "build/linux has uncommitted changes: commit them first"
 tmp=$(mktemp -d)
-git format-patch -q --no-signature --zero-commit -o "$tmp" base..series
-find "$TOP/patches" -name '0*.patch' ! -name '0000-*' -delete
+git format-patch -q --no-signature --zero-commit --cover-letter --subject-prefix="PATCH 6.12" \
+	-o "$tmp" base..series
+# The cover letter: subject and blurb from patches/cover-letter.txt (first
+# line, then the body), shortlog and diffstat from git.
+cover=$TOP/patches/cover-letter.txt
+[ -f "$cover" ] || die "patches/cover-letter.txt is missing"
+python3 - "$tmp"/0000-cover-letter.patch "$cover" <<'PY'
+import sys
+path, src = sys.argv[1], sys.argv[2]
+subject, _, body = open(src).read().partition("\n\n")
+text = open(path).read()
+text = text.replace("*** SUBJECT HERE ***", subject.strip())
+text = text.replace("*** BLURB HERE ***", body.strip())
+open(path, "w").write(text)
+PY
+find "$TOP/patches" -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
 mv "$tmp"/*.patch "$TOP/patches/"
 rmdir "$tmp"
 # The tree already is what the patches describe: record it, so that

@@ -64,3 +64,15 @@ series_sum() {
 	# shellcheck disable=SC2046
 	cat $(series_patches) /dev/null | sha256sum | cut -c1-16
 }
+
+# Set KCC, the compiler to build kernels with: ccache when there is one,
+# set up so that clones of this repository in other folders share its cache
+# (paths under build/ are hashed relative to it, the working directory not).
+set_kernel_cc() {
+	KCC=gcc
+	if command -v ccache >/dev/null 2>&1; then
+		export CCACHE_BASEDIR="$BUILD" CCACHE_NOHASHDIR=1
+		export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-25G}"
+		KCC="ccache gcc"
+	fi
+}

@@ -13,8 +13,8 @@ set -eu
 need_cmd gcc make
 OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o"
 touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep -v '^tools/')
-cc=gcc
-command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+set_kernel_cc
+cc=$KCC
 
 # configure NAME ARCH SRC FRAGMENT...: allnoconfig + fragments in build/obj-matrix-NAME
 configure() {
