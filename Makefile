@@ -4,7 +4,9 @@ SHELL	:= /bin/bash
 S	:= scripts
 KERNELS	?= base patched
 KERNEL	?= patched
-T0 ?= $(shell date +%s)
+ifndef T0
+T0 := $(shell date +%s)
+endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \

@@ -39,7 +39,7 @@ for p in "$@"; do
 		git -C "$scratch" am --abort >/dev/null 2>&1 || true
 		git worktree remove -f "$scratch"
 		rm -f "$stamp"
-		sed 's/^/    /' .git/workbench-am.log >&2
+		grep -E '^(error|CONFLICT)' .git/workbench-am.log | sed 's/^/    /' >&2 || true
 		die "patch $(basename "$p") does not apply to $(cat .git/workbench-base); files: ${files:-unknown}"
 	fi
 done
