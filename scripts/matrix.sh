@@ -35,11 +35,14 @@ configure() {
 	echo "$sum" >"$obj/.workbench-config"
 }
 
-# compile NAME ARCH SRC W OBJ...: build the objects, log to $obj/compile.log
+# compile NAME ARCH SRC W OBJ...: build the objects, log to $obj/compile.log.
+# The objects are removed first: make would not recompile an up-to-date
+# object, and its warnings would go unseen (ccache replays them, cheaply).
 compile() {
 	name=$1 arch=$2 src=$3 w=$4
 	shift 4
 	obj=$BUILD/obj-matrix-$name
+	for o in "$@"; do rm -f "$obj/$o"; done
 	make -s -C "$src" O="$obj" ARCH="$arch" CC="$cc" -j"$JOBS" ${w:+W=$w} "$@" \
 		>"$obj/compile.log" 2>&1
 }
@@ -52,11 +55,9 @@ configure bisect x86_64 "$wt" "$TOP/config/guest.config"
 for c in $(git -C "$KSRC" rev-list --reverse base..series); do
 	git -C "$wt" checkout -q --detach "$c"
 	subj=$(git -C "$wt" log -1 --format=%s)
-	objs=$OBJS
-	git -C "$wt" ls-files --error-unmatch kernel/events/uprobes.c >/dev/null 2>&1 &&
-		objs="$objs kernel/events/uprobes.o"
 	t=$(date +%s)
-	if ! compile bisect x86_64 "$wt" "" $objs; then
+	# shellcheck disable=SC2086
+	if ! compile bisect x86_64 "$wt" "" $OBJS kernel/events/uprobes.o; then
 		grep -E 'error' "$BUILD/obj-matrix-bisect/compile.log" | head >&2
 		die "commit '$subj' does not build"
 	fi
