@@ -10,7 +10,7 @@ endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix docs clean distclean help
+	vma-test matrix docs debug-test clean distclean help
 
 all: demo
 
@@ -58,6 +58,10 @@ matrix: source
 
 docs: source
 	@$(S)/docs.sh
+
+# debug-test: the race test in a KASAN + lockdep kernel, DURATION=600 (seconds) by default.
+debug-test: source
+	@$(S)/debug-test.sh $(KERNEL) $(or $(DURATION),600)
 
 checkpatch: source
 	@$(S)/checkpatch.sh

@@ -48,8 +48,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-accel "$accel" -cpu max -smp "$cpus" -m "$mem" \
 	-display none -no-reboot -serial stdio -monitor none \
 	-kernel "$img" \
-	-append "console=ttyS0 loglevel=${GUEST_LOGLEVEL:-5} root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$TOP/scripts/guest-init.sh panic=-1 oops=panic WB_DIR=$run" \
+	-append "console=ttyS0 loglevel=${GUEST_LOGLEVEL:-5} root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$TOP/scripts/guest-init.sh panic=-1 oops=panic WB_TOP=$TOP WB_DIR=$run" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$TOP",mount_tag=top,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$run",mount_tag=out,security_model=none,multidevs=remap \
 	</dev/null 2>&1 | tee "$console"
 qrc=$?

@@ -6,7 +6,8 @@ set -eu
 
 dir=$KSRC/tools/testing/vma
 [ -d "$dir" ] || die "no kernel tree: run 'make source' first"
-[ -f /usr/include/urcu.h ] || die "liburcu-dev is missing: run 'make deps'"
+dpkg-query -W -f='${Status}' liburcu-dev 2>/dev/null | grep -q 'ok installed' ||
+	die "liburcu-dev is missing: run 'make deps'"
 phase vma-test "tools/testing/vma on $(git -C "$KSRC" describe --always --tags)"
 make -s -C "$dir" -j"$JOBS" >"$BUILD/vma-test.log" 2>&1 ||
 	{ tail -20 "$BUILD/vma-test.log" >&2; die "tools/testing/vma does not build (log: build/vma-test.log)"; }

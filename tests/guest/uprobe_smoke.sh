@@ -37,19 +37,20 @@ real_prog() {
 }
 check "libc malloc in ls fires" real_prog
 
-# Backing files: run the target from an overlayfs mount, so that the VMA's
-# vm_file is an FMODE_BACKING file.
-overlay() {
-	d=/tmp/ovl
-	mkdir -p $d/lower $d/upper $d/work $d/merged &&
-	cp "$bin/probe_target" $d/lower/ &&
-	mount -t overlay overlay -o lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work $d/merged &&
-	count $d/merged/probe_target 10000 2
-	rc=$?
-	umount $d/merged 2>/dev/null
-	return $rc
-}
-check "exact count from overlayfs (backing file)" overlay
+# Backing files: run the programs from an overlayfs mount, so that the
+# VMA's vm_file is an FMODE_BACKING file.
+ovl=/tmp/ovl
+mkdir -p $ovl/lower $ovl/upper $ovl/work $ovl/merged
+cp "$bin/probe_target" "$bin/uprobe_race" $ovl/lower/
+mount -t overlay overlay -o lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl/work $ovl/merged ||
+	not_ok "overlayfs mount"
+check "exact count from overlayfs (backing file)" count $ovl/merged/probe_target 10000 2
+
+# Hits while other threads change the mm: exact counts, no stray signals.
+check "race: mmap/mprotect/mremap/munmap of the probed file + fork/exec" \
+	"$bin/uprobe_race" -d 5 -t 1 -w 1 -f
+check "race: the same from overlayfs (backing file)" \
+	$ovl/merged/uprobe_race -d 5 -t 1 -w 1 -f
 
 # Does a probe hit take the mmap lock?  Count mmap_lock_start_locking events
 # of the probed process while it makes CALLS calls.
@@ -75,5 +76,6 @@ lock_count() {
 }
 check "mmap lock per hit: $expect" lock_count
 
+umount $ovl/merged 2>/dev/null
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

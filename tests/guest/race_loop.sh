@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs inside the guest: tests/uprobe_race.c again and again for SECONDS,
+# alternating a plain file and an overlayfs copy (backing file); stops at
+# the first failure.  For the debug kernel, whose console run-guest.sh
+# checks for KASAN, lockdep and RCU reports.
+#   race_loop.sh BINDIR SECONDS
+set -u
+bin=$1 secs=$2
+ovl=/tmp/ovl
+mkdir -p $ovl/lower $ovl/upper $ovl/work $ovl/merged
+cp "$bin/uprobe_race" $ovl/lower/
+mount -t overlay overlay -o lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl/work $ovl/merged || exit 1
+end=$(( $(date +%s) + secs ))
+runs=0
+while [ "$(date +%s)" -lt "$end" ]; do
+	for prog in "$bin/uprobe_race" "$ovl/merged/uprobe_race"; do
+		"$prog" -d 20 -t 1 -w 1 -f || { echo "race_loop: FAIL after $runs runs"; exit 1; }
+		runs=$((runs + 1))
+	done
+done
+umount $ovl/merged
+echo "race_loop: $runs runs in ${secs}s, all passed"
