@@ -15,7 +15,12 @@ export T0
 all: demo
 
 help:
-	@sed -n 's/^## //p' README.md
+	@echo 'make demo          build both kernels, boot the patched one, count BPF uprobe hits, short bench'
+	@echo 'make test          the test suite (CI); KERNEL=base for the unpatched kernel'
+	@echo 'make bench         base vs patched vs ceiling, interleaved; BENCH_ARGS=...'
+	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
+	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
+	@echo 'make build | source | tools | matrix | docs | checkpatch | vma-test | export | clean | distclean'
 
 deps:
 	@$(S)/deps.sh

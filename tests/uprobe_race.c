@@ -8,10 +8,14 @@
  * BPF hit count must equal the number of calls exactly, and no thread may
  * get a SIGTRAP, SIGILL or SIGSEGV (which ends the test with status 3).
  *
- *   uprobe_race [-d SECONDS] [-t TRIGGERS] [-w WRITERS] [-f]
+ *   uprobe_race [-d SECONDS] [-t TRIGGERS] [-w WRITERS] [-f] [-a]
  *
  * -f adds a thread that forks children which call the probed functions
- * CHILD_CALLS times and exec /bin/true.  Exits 0 when every check passed.
+ * CHILD_CALLS times and exec /bin/true.  -a adds a thread that attaches
+ * and detaches a second BPF program to one more function, which the
+ * triggers call too: its count is not exact by design, the test is that
+ * nothing breaks and the fixed probes still count exactly.  Exits 0 when
+ * every check passed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,13 +56,21 @@ static int failures;
 	}
 PROBED(0) PROBED(1) PROBED(2) PROBED(3) PROBED(4) PROBED(5) PROBED(6) PROBED(7)
 
+/* Called by the triggers too; probed on and off by the -a thread. */
+__attribute__((noinline, used, visibility("default")))
+long wb_race_flicker(long x)
+{
+	asm volatile("" : "+r"(x));
+	return x - 1;
+}
+
 static long (*const funcs[NFUNCS])(long) = {
 	wb_race_fn0, wb_race_fn1, wb_race_fn2, wb_race_fn3,
 	wb_race_fn4, wb_race_fn5, wb_race_fn6, wb_race_fn7,
 };
 
 static atomic_bool stop;
-static atomic_long calls, writer_ops, children;
+static atomic_long calls, writer_ops, children, attaches;
 static const char *self;
 static off_t self_size;
 
@@ -85,7 +97,7 @@ static long call_all(long n)
 
 	for (i = 0; i < n; i++)
 		sum += funcs[i % NFUNCS](i);
-	return sum;
+	return sum + wb_race_flicker(n);
 }
 
 static void *trigger(void *arg)
@@ -172,9 +184,39 @@ static void *forker(void *arg)
 	return NULL;
 }
 
+/* Attach and detach a uprobe_multi link while the triggers run. */
+static void *flicker(void *arg)
+{
+	struct uprobe_count_bpf *skel = uprobe_count_bpf__open_and_load();
+	const char *syms[] = { "wb_race_flicker" };
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .syms = syms, .cnt = 1);
+
+	(void)arg;
+	if (!skel) {
+		fprintf(stderr, "FAIL: cannot load the flicker program\n");
+		failures++;
+		return NULL;
+	}
+	while (!atomic_load(&stop)) {
+		struct bpf_link *l;
+
+		l = bpf_program__attach_uprobe_multi(skel->progs.count_multi, -1, self, NULL, &opts);
+		if (!l) {
+			fprintf(stderr, "FAIL: uprobe_multi attach: %s\n", strerror(errno));
+			failures++;
+			break;
+		}
+		usleep(1000);
+		bpf_link__destroy(l);
+		atomic_fetch_add(&attaches, 1);
+	}
+	uprobe_count_bpf__destroy(skel);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	int opt, i, ntrig = 2, nwrite = 1, fork_too = 0, dur = 5;
+	int opt, i, ntrig = 2, nwrite = 1, fork_too = 0, flick = 0, dur = 5;
 	struct bpf_link *links[NFUNCS] = {};
 	struct uprobe_count_bpf *skel;
 	pthread_t tids[64];
@@ -182,18 +224,19 @@ int main(int argc, char **argv)
 	long expected;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "d:t:w:f")) != -1) {
+	while ((opt = getopt(argc, argv, "d:t:w:fa")) != -1) {
 		switch (opt) {
 		case 'd': dur = atoi(optarg); break;
 		case 't': ntrig = atoi(optarg); break;
 		case 'w': nwrite = atoi(optarg); break;
 		case 'f': fork_too = 1; break;
+		case 'a': flick = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-d SECONDS] [-t TRIGGERS] [-w WRITERS] [-f]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-d SECONDS] [-t TRIGGERS] [-w WRITERS] [-f] [-a]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (ntrig < 1 || nwrite < 0 || ntrig + nwrite + 1 > 64 || dur < 1)
+	if (ntrig < 1 || nwrite < 0 || ntrig + nwrite + 2 > 64 || dur < 1)
 		return 2;
 	self = "/proc/self/exe";
 	if (stat(self, &st))
@@ -231,6 +274,8 @@ int main(int argc, char **argv)
 		pthread_create(&tids[nt++], NULL, writer, (void *)(long)(i + 1));
 	if (fork_too)
 		pthread_create(&tids[nt++], NULL, forker, NULL);
+	if (flick)
+		pthread_create(&tids[nt++], NULL, flicker, NULL);
 	sleep(dur);
 	atomic_store(&stop, true);
 	for (i = 0; i < nt; i++)
@@ -239,15 +284,18 @@ int main(int argc, char **argv)
 		bpf_link__destroy(links[i]);
 
 	expected = atomic_load(&calls) + atomic_load(&children) * CHILD_CALLS;
-	printf("uprobe_race: %d triggers, %d writers%s, %ds: %ld calls (%ld in %ld children), "
-	       "%llu hits, %ld mm writes\n", ntrig, nwrite, fork_too ? ", fork+exec" : "", dur,
+	printf("uprobe_race: %d triggers, %d writers%s%s, %ds: %ld calls (%ld in %ld children), "
+	       "%llu hits, %ld mm writes, %ld attach+detach\n", ntrig, nwrite,
+	       fork_too ? ", fork+exec" : "", flick ? ", attach/detach" : "", dur,
 	       expected, atomic_load(&children) * CHILD_CALLS, atomic_load(&children),
-	       (unsigned long long)skel->bss->hits, atomic_load(&writer_ops));
+	       (unsigned long long)skel->bss->hits, atomic_load(&writer_ops),
+	       atomic_load(&attaches));
 	ASSERT_TRUE(skel->bss->hits == (unsigned long long)expected,
 		    "%llu hits for %ld calls", (unsigned long long)skel->bss->hits, expected);
 	ASSERT_TRUE(atomic_load(&calls) > 0, "no calls made");
 	ASSERT_TRUE(nwrite == 0 || atomic_load(&writer_ops) > 0, "no mm writes made");
 	ASSERT_TRUE(!fork_too || atomic_load(&children) > 0, "no child ran");
+	ASSERT_TRUE(!flick || atomic_load(&attaches) > 0, "no attach/detach done");
 	uprobe_count_bpf__destroy(skel);
 	return failures ? 1 : 0;
 }

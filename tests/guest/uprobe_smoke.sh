@@ -47,10 +47,10 @@ mount -t overlay overlay -o lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl
 check "exact count from overlayfs (backing file)" count $ovl/merged/probe_target 10000 2
 
 # Hits while other threads change the mm: exact counts, no stray signals.
-check "race: mmap/mprotect/mremap/munmap of the probed file + fork/exec" \
-	"$bin/uprobe_race" -d 5 -t 1 -w 1 -f
+check "race: mmap/mprotect/mremap/munmap of the probed file, fork/exec, attach/detach" \
+	"$bin/uprobe_race" -d 5 -t 1 -w 1 -f -a
 check "race: the same from overlayfs (backing file)" \
-	$ovl/merged/uprobe_race -d 5 -t 1 -w 1 -f
+	$ovl/merged/uprobe_race -d 5 -t 1 -w 1 -f -a
 
 # Does a probe hit take the mmap lock?  Count mmap_lock_start_locking events
 # of the probed process while it makes CALLS calls.
