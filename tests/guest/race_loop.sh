@@ -14,7 +14,7 @@ end=$(( $(date +%s) + secs ))
 runs=0
 while [ "$(date +%s)" -lt "$end" ]; do
 	for prog in "$bin/uprobe_race" "$ovl/merged/uprobe_race"; do
-		"$prog" -d 20 -t 1 -w 1 -f || { echo "race_loop: FAIL after $runs runs"; exit 1; }
+		"$prog" -d 20 -t 1 -w 1 -f -a || { echo "race_loop: FAIL after $runs runs"; exit 1; }
 		runs=$((runs + 1))
 	done
 done
