@@ -29,9 +29,13 @@ img=$BUILD/obj-$kernel/arch/x86/boot/bzImage
 
 # /dev/kvm may be there and still not boot a stock kernel (a PVM host, as on
 # the machines this was written on): use KVM only for the real vendor modules.
+# ACCEL=kvm forces KVM; ACCEL=tcg,... is passed to QEMU as it is (e.g.
+# tcg,thread=single to rule out multi-threaded TCG in a strange result).
 accel=tcg,thread=multi
 if [ "${ACCEL:-auto}" = kvm ]; then
 	accel=kvm
+elif [ "${ACCEL#tcg}" != "${ACCEL:-auto}" ]; then
+	accel=$ACCEL
 elif [ "${ACCEL:-auto}" = auto ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
 	{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
 	accel=kvm
