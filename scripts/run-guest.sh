@@ -32,14 +32,18 @@ img=$BUILD/obj-$kernel/arch/x86/boot/bzImage
 # ACCEL=kvm forces KVM; ACCEL=tcg,... is passed to QEMU as it is (e.g.
 # tcg,thread=single to rule out multi-threaded TCG in a strange result).
 accel=tcg,thread=multi
-if [ "${ACCEL:-auto}" = kvm ]; then
-	accel=kvm
-elif [ "${ACCEL#tcg}" != "${ACCEL:-auto}" ]; then
-	accel=$ACCEL
-elif [ "${ACCEL:-auto}" = auto ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
-	{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
-	accel=kvm
-fi
+case ${ACCEL:-auto} in
+kvm) accel=kvm ;;
+tcg,*) accel=$ACCEL ;;
+auto)
+	if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] &&
+		{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+		accel=kvm
+	fi
+	;;
+tcg) ;;
+*) die "ACCEL=$ACCEL: use kvm, tcg, tcg,<options> or auto" ;;
+esac
 
 run=$BUILD/guest/$kernel-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run"
