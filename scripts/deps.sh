@@ -19,11 +19,12 @@ if [ -z "$missing" ]; then
 fi
 phase deps "installing:$missing"
 [ "$(id -u)" = 0 ] || die "packages missing ($missing) and not root: install them with apt-get"
+mkdir -p "$BUILD"
 command -v apt-get >/dev/null || die "no apt-get: this workbench needs Debian 12 (packages:$missing)"
-apt-get update -q >"$BUILD.apt.log" 2>&1 ||
-	{ tail -5 "$BUILD.apt.log" >&2; die "apt-get update failed: no access to Debian's archive?"; }
+apt-get update -q >"$BUILD/apt.log" 2>&1 ||
+	{ tail -5 "$BUILD/apt.log" >&2; die "apt-get update failed: no access to Debian's archive?"; }
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-	>>"$BUILD.apt.log" 2>&1 ||
-	{ tail -5 "$BUILD.apt.log" >&2; die "apt-get install failed for:$missing (log: $BUILD.apt.log)"; }
+	>>"$BUILD/apt.log" 2>&1 ||
+	{ tail -5 "$BUILD/apt.log" >&2; die "apt-get install failed for:$missing (log: $BUILD/apt.log)"; }
 phase deps "installed"
