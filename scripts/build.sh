@@ -39,27 +39,7 @@ if [ "$kernel" = ceiling ] && [ ! -d "$obj" ]; then
 	phase configure "ceiling: starting from a copy of build/obj-base"
 	cp -a "$BUILD/obj-base" "$obj"
 fi
-mkdir -p "$obj"
-sum=$(cat "$@" | sha256sum | cut -c1-16)
-if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.workbench-config" 2>/dev/null)" != "$sum" ]; then
-	phase configure "$kernel: allnoconfig + $(for f in "$@"; do basename "$f"; done | tr '\n' ' ')"
-	rm -f "$obj/.workbench-config"
-	(cd "$src" && scripts/kconfig/merge_config.sh -n -O "$obj" "$@") \
-		>"$obj/merge_config.log" 2>&1 ||
-		{ tail -20 "$obj/merge_config.log" >&2; die "merge_config.sh failed for $kernel"; }
-fi
-# merge_config.sh only warns when Kconfig drops an option: check them all.
-bad=$(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r want; do
-	grep -qx "$want" "$obj/.config" && continue
-	got=$(sed -n "s/^${want%%=*}=//p" "$obj/.config")
-	echo "${want%%=*} (wanted ${want#*=}, got ${got:-unset})"
-done)
-bad=$bad$(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' | while read -r no; do
-	grep -q "^$no=" "$obj/.config" && echo "$no (wanted unset, got set)"
-done || true)
-[ -z "$bad" ] || die "Kconfig did not keep these options (unmet dependencies?):
-$bad"
-echo "$sum" >"$obj/.workbench-config"
+configure_kernel "$kernel" x86_64 "$src" "$obj" "$@"
 
 # --- build
 set_kernel_cc

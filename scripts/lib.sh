@@ -76,3 +76,33 @@ set_kernel_cc() {
 		KCC="ccache gcc"
 	fi
 }
+
+# configure_kernel NAME ARCH SRC OBJ FRAGMENT...: allnoconfig + the fragments
+# with merge_config.sh in OBJ (again only when a fragment changed), then
+# check that every option the fragments name is in .config as asked:
+# merge_config.sh only warns when Kconfig drops one.
+configure_kernel() {
+	_name=$1 _arch=$2 _src=$3 _obj=$4
+	shift 4
+	mkdir -p "$_obj"
+	_sum=$(cat "$@" | sha256sum | cut -c1-16)
+	if [ ! -f "$_obj/.config" ] || [ "$(cat "$_obj/.workbench-config" 2>/dev/null)" != "$_sum" ]; then
+		phase configure "$_name: allnoconfig + $(for f in "$@"; do basename "$f"; done | tr '\n' ' ')"
+		rm -f "$_obj/.workbench-config"
+		(cd "$_src" && ARCH=$_arch scripts/kconfig/merge_config.sh -n -O "$_obj" "$@") \
+			>"$_obj/merge_config.log" 2>&1 ||
+			{ tail -20 "$_obj/merge_config.log" >&2; die "merge_config.sh failed for $_name"; }
+	fi
+	_bad=$(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r want; do
+		grep -qx "$want" "$_obj/.config" && continue
+		got=$(sed -n "s/^${want%%=*}=//p" "$_obj/.config")
+		echo "${want%%=*} (wanted ${want#*=}, got ${got:-unset})"
+	done)
+	_unset=$(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' | while read -r no; do
+		grep -q "^$no=" "$_obj/.config" && echo "$no (wanted unset, got set)"
+	done || true)
+	_bad=$(printf '%s\n%s\n' "$_bad" "$_unset" | sed '/^$/d')
+	[ -z "$_bad" ] || die "$_name: Kconfig did not keep these options (unmet dependencies?):
+$_bad"
+	echo "$_sum" >"$_obj/.workbench-config"
+}

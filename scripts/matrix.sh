@@ -16,23 +16,11 @@ touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep
 set_kernel_cc
 cc=$KCC
 
-# configure NAME ARCH SRC FRAGMENT...: allnoconfig + fragments in build/obj-matrix-NAME
+# configure NAME ARCH SRC FRAGMENT...: configure build/obj-matrix-NAME
 configure() {
-	name=$1 arch=$2 src=$3
+	_n=$1 _a=$2 _s=$3
 	shift 3
-	obj=$BUILD/obj-matrix-$name
-	mkdir -p "$obj"
-	sum=$(cat "$@" | sha256sum | cut -c1-16)
-	[ "$(cat "$obj/.workbench-config" 2>/dev/null)" = "$sum" ] && return 0
-	(cd "$src" && ARCH=$arch scripts/kconfig/merge_config.sh -n -O "$obj" "$@") >"$obj/config.log" 2>&1 ||
-		die "configuring $name failed (log: $obj/config.log)"
-	for want in $(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p'); do
-		grep -qx "$want" "$obj/.config" || die "$name: Kconfig dropped $want"
-	done
-	for no in $(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p'); do
-		! grep -q "^$no=" "$obj/.config" || die "$name: $no is set, wanted unset"
-	done
-	echo "$sum" >"$obj/.workbench-config"
+	configure_kernel "$_n" "$_a" "$_s" "$BUILD/obj-matrix-$_n" "$@"
 }
 
 # compile NAME ARCH SRC W OBJ...: build the objects, log to $obj/compile.log.
