@@ -19,17 +19,6 @@ phase() {
 	printf '==> [%s] %s (t+%ss)\n' "$1" "$2" "$(( $(date +%s) - T0 ))"
 }
 
-# timed NAME CMD...: run CMD, then print how long phase NAME took.
-timed() {
-	_name=$1
-	shift
-	_t=$(date +%s)
-	"$@"
-	_rc=$?
-	printf '==> [%s] done in %ss\n' "$_name" "$(( $(date +%s) - _t ))"
-	return $_rc
-}
-
 need_cmd() {
 	for _c in "$@"; do
 		command -v "$_c" >/dev/null 2>&1 ||

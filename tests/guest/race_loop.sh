@@ -6,10 +6,8 @@
 #   race_loop.sh BINDIR SECONDS
 set -u
 bin=$1 secs=$2
-ovl=/tmp/ovl
-mkdir -p $ovl/lower $ovl/upper $ovl/work $ovl/merged
-cp "$bin/uprobe_race" $ovl/lower/
-mount -t overlay overlay -o lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl/work $ovl/merged || exit 1
+. "$(dirname "$0")/overlay.sh"
+ovl_setup "$bin/uprobe_race" || exit 1
 end=$(( $(date +%s) + secs ))
 runs=0
 while [ "$(date +%s)" -lt "$end" ]; do

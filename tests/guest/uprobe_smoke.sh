@@ -39,11 +39,8 @@ check "libc malloc in ls fires" real_prog
 
 # Backing files: run the programs from an overlayfs mount, so that the
 # VMA's vm_file is an FMODE_BACKING file.
-ovl=/tmp/ovl
-mkdir -p $ovl/lower $ovl/upper $ovl/work $ovl/merged
-cp "$bin/probe_target" "$bin/uprobe_race" $ovl/lower/
-mount -t overlay overlay -o lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl/work $ovl/merged ||
-	not_ok "overlayfs mount"
+. "$(dirname "$0")/overlay.sh"
+ovl_setup "$bin/probe_target" "$bin/uprobe_race" || not_ok "overlayfs mount"
 check "exact count from overlayfs (backing file)" count $ovl/merged/probe_target 10000 2
 
 # Hits while other threads change the mm: exact counts, no stray signals.
