@@ -16,8 +16,8 @@ all: demo
 
 help:
 	@echo 'make demo          build both kernels, boot the patched one, count BPF uprobe hits, short bench'
-	@echo 'make test          the test suite (CI); KERNEL=base for the unpatched kernel'
-	@echo 'make bench         base vs patched vs ceiling, interleaved; BENCH_ARGS=...'
+	@echo 'make test          the test suite (CI); KERNEL=base (unpatched) or spec (no per-VMA tier)'
+	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
 	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
 	@echo 'make build | source | tools | matrix | docs | checkpatch | vma-test | export | clean | distclean'
@@ -49,11 +49,13 @@ test: source
 guest:
 	@$(S)/run-guest.sh -k $(KERNEL) -- $(CMD)
 
-# bench: base, patched and the (unsafe, measurement-only) ceiling kernel,
+# bench: base, the series without its per-VMA lock tier (spec), the whole
+# series (patched) and the (unsafe, measurement-only) ceiling kernel,
 # interleaved; BENCH_ARGS='-r 5 -d 10' etc. (see scripts/bench.sh).
 bench: build tools
+	@$(S)/build.sh spec
 	@$(S)/build.sh ceiling
-	@$(S)/bench.sh -k "base patched ceiling" $(BENCH_ARGS)
+	@$(S)/bench.sh -k "base spec patched ceiling" $(BENCH_ARGS)
 
 vma-test: source
 	@$(S)/vma-test.sh

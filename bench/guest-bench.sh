@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs inside the guest: each benchmark with 1..MAXPROD producers; prints one
 # "RESULT bench producers M/s" line per run.  trig-* benchmarks are the BPF
-# selftests' bench; mm-* are bench/mm_write_bench.c (one thread only).
+# selftests' bench; mm-* are bench/mm_write_bench.c (one thread only);
+# churn-wN are bench/uprobe_churn.c with N writer threads (also reporting
+# the writers' mmap+munmap rate as churn-writer-wN).
 #   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION MAXPROD BENCH...
 set -eu
 bench=$1 progs=$2 dur=$3 maxp=$4
@@ -17,6 +19,20 @@ for b in "$@"; do
 	mm-*)
 		out=$("$progs/mm_write_bench" "$b" "$dur" 2>&1) || fail "$out" "$b" 1
 		echo "$out" | grep '^RESULT ' || fail "$out" "$b" 1
+		continue
+		;;
+	churn-w*)
+		# bench/uprobe_churn.c: W writer threads beside 1..MAXPROD
+		# producers; with writers also 0 producers (the writer alone)
+		w=${b#churn-w}
+		p=1
+		[ "$w" -gt 0 ] && p=0
+		while [ "$p" -le "$maxp" ]; do
+			out=$("$progs/uprobe_churn" -p "$p" -w "$w" -d "$dur" 2>&1) ||
+				fail "$out" "$b" "$p"
+			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
+			p=$((p + 1))
+		done
 		continue
 		;;
 	esac

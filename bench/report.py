@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Aggregate the raw bench results: median and spread per (kernel, bench,
-producers), a markdown table with per-producer throughput and ratios, and a
-gnuplot PNG of per-producer throughput against producers.
+producers), a markdown table with per-producer throughput and ratios, a
+gnuplot PNG of per-producer throughput against producers for the selftests'
+trig-* benchmarks, and one of the churn benchmarks (bench/uprobe_churn.c).
 
     report.py RAW_CSV OUT_DIR MACHINE_DESCRIPTION
 """
@@ -12,7 +13,11 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["base", "patched", "ceiling"]
+# base: 6.12; spec: the series without its per-VMA lock tier; patched: the
+# whole series; ceiling: the base with the mmap lock dropped (unsafe).
+ORDER = ["base", "spec", "patched", "ceiling"]
+TITLES = {"churn-w": ": uprobe calls/s (N writers)",
+          "churn-writer-w": ": writer mmap+munmap/s"}
 
 
 def main():
@@ -38,9 +43,11 @@ def main():
                     if v:
                         f.write(f"{k},{b},{p},{len(v)},{med[(k, b, p)]:.3f},{min(v):.3f},{max(v):.3f}\n")
 
+    vs = [k for k in ("base", "spec", "ceiling") if k in kernels]
     lines = [f"Machine: {machine}.", "",
-             "| bench | producers | kernel | rounds | median M/s | min-max M/s | per producer M/s | vs base | vs ceiling |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| bench | producers | kernel | rounds | median M/s | min-max M/s | per producer M/s | "
+             + " | ".join(f"vs {k}" for k in vs) + " |",
+             "| --- " * (7 + len(vs)) + "|"]
     for b in benches:
         for p in prods:
             for k in kernels:
@@ -48,46 +55,59 @@ def main():
                 if not v:
                     continue
                 m = med[(k, b, p)]
-                base = med.get(("base", b, p))
-                ceil = med.get(("ceiling", b, p))
-                vs_base = f"{m / base:.2f}" if base else "-"
-                vs_ceil = f"{m / ceil:.2f}" if ceil else "-"
+                ratios = []
+                for r in vs:
+                    ref = med.get((r, b, p))
+                    ratios.append(f"{m / ref:.2f}" if ref else "-")
+                per = f"{m / p:.3f}" if p else "-"
                 lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.3f} | {min(v):.3f}-{max(v):.3f} | "
-                             f"{m / p:.3f} | {vs_base} | {vs_ceil} |")
+                             f"{per} | " + " | ".join(ratios) + " |")
     with open(f"{out}/uprobe-scaling.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
-    # Plot: one panel per uprobe bench (the mm-* write-path benchmarks are
-    # single-threaded and only in the table), per-producer median with
-    # min-max bars.
-    benches = [b for b in benches if b.startswith("trig-")]
+    # Plots: one panel per bench, median with min-max bars.  The selftests'
+    # trig-* benchmarks per producer; the churn benchmarks in total M/s
+    # (the writers' rate is not per producer).  The single-threaded mm-*
+    # write-path benchmarks are only in the table.
+    plot(runs, med, kernels, [b for b in benches if b.startswith("trig-")], machine,
+         f"{out}/uprobe-scaling", "uprobe hits per producer (M/s)", True)
+    plot(runs, med, kernels, [b for b in benches if b.startswith("churn-")], machine,
+         f"{out}/uprobe-churn", "uprobe calls and writer mmap+munmap, with and without a writer thread (M/s)",
+         False)
+
+
+def plot(runs, med, kernels, benches, machine, stem, title, per_producer):
     if not benches:
         return
-    dat = f"{out}/uprobe-scaling.dat"
+    prods = sorted({p for _, b, p in runs if b in benches})
+    dat = f"{stem}.dat"
+    sets = []  # (bench, kernel), one data set each, in file order
     with open(dat, "w") as f:
         for b in benches:
             for k in kernels:
+                if not any((k, b, p) in runs for p in prods):
+                    continue
+                sets.append((b, k))
                 f.write(f"# {b} {k}\n")
                 for p in prods:
                     v = runs.get((k, b, p))
                     if v:
-                        f.write(f"{p} {med[(k, b, p)] / p:.4f} {min(v) / p:.4f} {max(v) / p:.4f}\n")
+                        d = p if per_producer else 1
+                        f.write(f"{p} {med[(k, b, p)] / d:.4f} {min(v) / d:.4f} {max(v) / d:.4f}\n")
                 f.write("\n\n")
     cols = min(3, len(benches))
     rows = (len(benches) + cols - 1) // cols
     gp = [f"set terminal pngcairo size {max(720, 420 * cols)},{320 * rows + 60} font ',9'",
-          f"set output '{out}/uprobe-scaling.png'",
-          f"set multiplot layout {rows},{cols} title \"uprobe hits per producer (M/s): median, min-max bars\\n{machine}\" font ',9'",
-          "set xlabel 'producers'", "set ylabel 'M/s per producer'", "set yrange [0:*]",
-          f"set xrange [0.5:{max(prods) + 0.5}]", "set xtics 1", "set key bottom left", "set grid"]
-    idx = 0
+          f"set output '{stem}.png'",
+          f"set multiplot layout {rows},{cols} title \"{title}: median, min-max bars\\n{machine}\" font ',9'",
+          "set xlabel 'producers'", "set ylabel 'M/s per producer'" if per_producer else "set ylabel 'M/s'",
+          "set yrange [0:*]", f"set xrange [{min(prods) - 0.5}:{max(prods) + 0.5}]", "set xtics 1",
+          "set key bottom left", "set grid"]
     for b in benches:
-        plots = []
-        for k in kernels:
-            plots.append(f"'{dat}' index {idx} using 1:2:3:4 with yerrorlines lw 2 title '{k}'")
-            idx += 1
-        gp.append(f"set title '{b}'")
+        plots = [f"'{dat}' index {i} using 1:2:3:4 with yerrorlines lw 2 lc {ORDER.index(k) + 1 if k in ORDER else 9} "
+                 f"title '{k}'" for i, (sb, k) in enumerate(sets) if sb == b]
+        gp.append(f"set title '{b}{TITLES.get(b.rstrip('0123456789'), '')}'")
         gp.append("plot " + ", ".join(plots))
     gp.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)

@@ -2,13 +2,13 @@
 # Uprobe scaling benchmark: the selftests bench in the guest, kernels
 # interleaved (A B C A B C ...) for several rounds, median and spread.
 #   scripts/bench.sh [-r ROUNDS] [-d SECONDS] [-p MAXPROD] [-k "KERNELS"] [-b "BENCHES"] [-o DIR]
-# Writes DIR/raw.csv, DIR/uprobe-scaling.csv, DIR/uprobe-scaling.md and
-# DIR/uprobe-scaling.png (DIR defaults to results/).
+# Writes DIR/raw.csv, DIR/uprobe-scaling.csv, DIR/uprobe-scaling.md,
+# DIR/uprobe-scaling.png and DIR/uprobe-churn.png (DIR defaults to results/).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 rounds=3 dur=5 maxp=2 kernels="base patched" out=$TOP/results
-benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop mm-mmap-munmap mm-mprotect mm-fault"
+benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop mm-mmap-munmap mm-mprotect mm-fault churn-w0 churn-w1"
 while getopts r:d:p:k:b:o: o; do
 	case $o in
 	r) rounds=$OPTARG ;;
@@ -20,7 +20,7 @@ while getopts r:d:p:k:b:o: o; do
 	*) die "usage: bench.sh [-r ROUNDS] [-d SECONDS] [-p MAXPROD] [-k KERNELS] [-b BENCHES] [-o DIR]" ;;
 	esac
 done
-[ -x "$BUILD/selftests/bench" ] && [ -x "$BUILD/tests/mm_write_bench" ] ||
+[ -x "$BUILD/selftests/bench" ] && [ -x "$BUILD/tests/mm_write_bench" ] && [ -x "$BUILD/tests/uprobe_churn" ] ||
 	die "no bench binaries: run 'make tools'"
 for k in $kernels; do
 	[ -f "$BUILD/obj-$k/arch/x86/boot/bzImage" ] || die "no $k kernel: build it first"
@@ -30,7 +30,7 @@ mkdir -p "$out"
 raw=$out/raw.csv
 echo "round,kernel,bench,producers,mps" >"$raw"
 nb=$(echo $benches | wc -w)
-per_boot=$(( nb * maxp * (dur + 1) + 60 ))
+per_boot=$(( nb * (maxp + 1) * (dur + 3) + 60 ))
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for k in $kernels; do

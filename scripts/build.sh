@@ -1,20 +1,27 @@
 #!/bin/sh
 # Configure and build one kernel.
-#   scripts/build.sh base|patched|ceiling [FRAGMENT...]
+#   scripts/build.sh base|patched|spec|ceiling [FRAGMENT...]
 # base    = the pristine tree (git worktree build/src-base at tag "base")
 # patched = build/linux (branch "series", see scripts/apply.sh)
+# spec    = the series without its last tier (per-VMA lock fallback), for the
+#           benchmark: a worktree build/src-spec at the parent of that patch
 # ceiling = the base with bench/ceiling.patch (UNSAFE, for the benchmark
 #           only): built from the base worktree with the patch applied for
 #           the duration of the build, in a copy of the base's object folder,
 #           so that only the patched file is recompiled.
-# The object folder is build/obj-<kernel>[-<flavour>] (FLAVOUR=debug for the
-# debug fragment); configuring happens again only when a fragment changed.
+# The object folder is build/obj-<kernel>[-<flavour>]; the flavour picks the
+# config fragments when none are given:
+#   (none)     config/guest.config
+#   debug      + config/debug.config (KASAN, lockdep, PROVE_RCU)
+#   selftests  + the tree's tools/testing/selftests/bpf/config and config.vm
+#              + config/selftests.config (their dependencies), for test_progs;
+#              also builds the modules, which bpf_testmod links against
+# Configuring happens again only when a fragment changed.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-kernel=${1:?usage: build.sh base|patched|ceiling [FRAGMENT...]}
+kernel=${1:?usage: build.sh base|patched|spec|ceiling [FRAGMENT...]}
 shift
-[ $# -gt 0 ] || set -- "$TOP/config/guest.config"
 [ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
 case $kernel in
 base|ceiling)
@@ -27,17 +34,45 @@ base|ceiling)
 		die "build/src-base has local changes (an interrupted ceiling build?): git -C build/src-base checkout -f base"
 	;;
 patched) src=$KSRC ;;
-*) die "unknown kernel '$kernel' (base, patched or ceiling)" ;;
+spec)
+	# The series without its per-VMA lock tier: the parent of that patch,
+	# in its own worktree (the bench compares both).
+	tier=$(git -C "$KSRC" log --format=%H --fixed-strings \
+		--grep="$SPEC_TIER_SUBJECT" base..series)
+	[ -n "$tier" ] || die "no commit '$SPEC_TIER_SUBJECT' in the series"
+	src=$BUILD/src-spec
+	[ -d "$src" ] || git -C "$KSRC" worktree add -q --detach "$src" "$tier^"
+	[ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$KSRC" rev-parse "$tier^")" ] ||
+		git -C "$src" checkout -q --detach "$tier^"
+	;;
+*) die "unknown kernel '$kernel' (base, patched, spec or ceiling)" ;;
 esac
 obj=$BUILD/obj-$kernel${FLAVOUR:+-$FLAVOUR}
+targets=bzImage
+if [ $# -eq 0 ]; then
+	set -- "$TOP/config/guest.config"
+	case ${FLAVOUR:-} in
+	'') ;;
+	debug) set -- "$@" "$TOP/config/debug.config" ;;
+	selftests)
+		sc=$src/tools/testing/selftests/bpf
+		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config"
+		targets="bzImage modules"
+		;;
+	*) die "unknown FLAVOUR '$FLAVOUR' (debug or selftests)" ;;
+	esac
+fi
 need_cmd gcc make bison flex bc pahole
 need_disk "$BUILD" 8
 
 # --- configure
-if [ "$kernel" = ceiling ] && [ ! -d "$obj" ]; then
-	[ -f "$BUILD/obj-base/vmlinux" ] || die "build the base kernel before the ceiling kernel"
-	phase configure "ceiling: starting from a copy of build/obj-base"
-	cp -a "$BUILD/obj-base" "$obj"
+# ceiling and spec start from a copy of the objects of the kernel they
+# differ least from, so that mostly the files that differ are recompiled.
+case $kernel in ceiling) from=base ;; spec) from=patched ;; *) from= ;; esac
+if [ -n "$from" ] && [ -z "${FLAVOUR:-}" ] && [ ! -d "$obj" ]; then
+	[ -f "$BUILD/obj-$from/vmlinux" ] || die "build the $from kernel before the $kernel kernel"
+	phase configure "$kernel: starting from a copy of build/obj-$from"
+	cp -a "$BUILD/obj-$from" "$obj"
 fi
 configure_kernel "$kernel" x86_64 "$src" "$obj" "$@"
 
@@ -45,7 +80,7 @@ configure_kernel "$kernel" x86_64 "$src" "$obj" "$@"
 set_kernel_cc
 cc=$KCC
 export KBUILD_BUILD_TIMESTAMP='2024-11-17' KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
-phase build "$kernel: make -j$JOBS bzImage in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
+phase build "$kernel: make -j$JOBS $targets in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
 t=$(date +%s)
 if [ "$kernel" = ceiling ]; then
 	# Apply the measurement patch for this build only; put the files back
@@ -65,7 +100,7 @@ if [ "$kernel" = ceiling ]; then
 	git -C "$src" apply "$TOP/bench/ceiling.patch" ||
 		die "bench/ceiling.patch does not apply to the base (files: $files)"
 fi
-if ! make -s -C "$src" O="$obj" -j"$JOBS" CC="$cc" bzImage >"$obj/build.log" 2>&1; then
+if ! make -s -C "$src" O="$obj" -j"$JOBS" CC="$cc" $targets >"$obj/build.log" 2>&1; then
 	grep -E 'error|Error' "$obj/build.log" | head -20 >&2
 	die "kernel build failed for $kernel (log: ${obj#"$TOP"/}/build.log)"
 fi

@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 kernel=${1:-patched} secs=${2:-600}
-FLAVOUR=debug "$TOP/scripts/build.sh" "$kernel" "$TOP/config/guest.config" "$TOP/config/debug.config"
+FLAVOUR=debug "$TOP/scripts/build.sh" "$kernel"
 make -s -C "$TOP/tests"
 phase debug-test "uprobe races for ${secs}s in the $kernel-debug kernel"
 "$TOP/scripts/run-guest.sh" -k "$kernel-debug" -t $((secs * 3 + 600)) -- \

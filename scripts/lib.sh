@@ -4,6 +4,8 @@
 TOP=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 KSRC=$BUILD/linux		# git tree: tag "base" + branch "series"
+# the patch that adds the per-VMA lock tier ("spec" kernel = its parent)
+SPEC_TIER_SUBJECT="uprobes: try the per-VMA lock before mmap_lock"
 JOBS=${JOBS:-$(nproc)}
 : "${T0:=$(date +%s)}"
 export T0
@@ -82,15 +84,19 @@ configure_kernel() {
 			>"$_obj/merge_config.log" 2>&1 ||
 			{ tail -20 "$_obj/merge_config.log" >&2; die "merge_config.sh failed for $_name"; }
 	fi
-	_bad=$(cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' | while read -r want; do
-		grep -qx "$want" "$_obj/.config" && continue
-		got=$(sed -n "s/^${want%%=*}=//p" "$_obj/.config")
-		echo "${want%%=*} (wanted ${want#*=}, got ${got:-unset})"
+	# What the fragments ask for, the last fragment naming an option
+	# winning (as in merge_config.sh): "CONFIG_X=v" or "CONFIG_X=" for unset.
+	_want=$(cat "$@" | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=/p' |
+		awk -F= '{ v[$1] = substr($0, length($1) + 2); if (!($1 in o)) o[$1] = n++ }
+			END { for (k in o) print o[k], k "=" v[k] }' | sort -n | cut -d' ' -f2-)
+	_bad=$(echo "$_want" | while read -r want; do
+		name=${want%%=*} val=${want#*=}
+		got=$(sed -n "s/^$name=//p" "$_obj/.config")
+		[ "$got" = "$val" ] && continue
+		[ -z "$val" ] && val=unset
+		echo "$name (wanted $val, got ${got:-unset})"
 	done)
-	_unset=$(cat "$@" | sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' | while read -r no; do
-		grep -q "^$no=" "$_obj/.config" && echo "$no (wanted unset, got set)"
-	done || true)
-	_bad=$(printf '%s\n%s\n' "$_bad" "$_unset" | sed '/^$/d')
 	[ -z "$_bad" ] || die "$_name: Kconfig did not keep these options (unmet dependencies?):
 $_bad"
 	echo "$_sum" >"$_obj/.workbench-config"

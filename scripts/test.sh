@@ -1,18 +1,20 @@
 #!/bin/sh
 # The test suite: what `make test` and .ci/run run.
-#   scripts/test.sh [patched|base]
+#   scripts/test.sh [patched|base|spec]
 # On the host: the series is checkpatch-clean and the userland VMA tests
 # pass.  Then the kernel is built and booted, and BPF uprobes attached with
 # libbpf are checked in it (tests/guest/uprobe_smoke.sh).  The same
-# assertions run on the base kernel, where the one that a probe hit takes no
-# mmap lock fails: that is the difference the series makes.
+# assertions run on the base kernel, where the two that a probe hit takes no
+# mmap lock fail: that is the difference the series makes; and on "spec",
+# the series without its per-VMA lock tier, where the one with a writer
+# thread fails.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 kernel=${1:-patched}
 case $kernel in
-patched|base) ;;
-*) die "unknown kernel '$kernel' (patched or base)" ;;
+patched|base|spec) ;;
+*) die "unknown kernel '$kernel' (patched, base or spec)" ;;
 esac
 pass=0 fail=0 failed=
 
@@ -38,7 +40,7 @@ if [ "$kernel" = patched ]; then
 	step "Documentation/mm builds without new warnings" "$TOP/scripts/docs.sh"
 	step "build matrix of the series (per commit; SMP, UP, i386, no uprobes)" "$TOP/scripts/matrix.sh"
 else
-	phase test "not run on the base: tools/testing/vma (does not link there; patch 0001 fixes it) and the build matrix (tests the series)"
+	phase test "not run on the $kernel kernel: checks of the whole series (tools/testing/vma, docs, build matrix)"
 fi
 step "build the $kernel kernel" "$TOP/scripts/build.sh" "$kernel"
 step "build libbpf, bpftool and the test programs" make -s -C "$TOP/tests"
