@@ -10,7 +10,7 @@ endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix docs debug-test clean distclean help
+	vma-test matrix docs selftests debug-test clean distclean help
 
 all: demo
 
@@ -19,6 +19,7 @@ help:
 	@echo 'make test          the test suite (CI); KERNEL=base (unpatched) or spec (no per-VMA tier)'
 	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
+	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
 	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
 	@echo 'make build | source | tools | matrix | docs | checkpatch | vma-test | export | clean | distclean'
 
@@ -65,6 +66,11 @@ matrix: source
 
 docs: source
 	@$(S)/docs.sh
+
+# selftests: the BPF selftests' uprobe tests (test_progs) in a kernel built
+# with their config; KERNEL=base for the unpatched kernel.
+selftests: source
+	@$(S)/selftests.sh $(KERNEL)
 
 # debug-test: the race test in a KASAN + lockdep kernel, DURATION=600 (seconds) by default.
 debug-test: source

@@ -16,8 +16,16 @@ from collections import defaultdict
 # base: 6.12; spec: the series without its per-VMA lock tier; patched: the
 # whole series; ceiling: the base with the mmap lock dropped (unsafe).
 ORDER = ["base", "spec", "patched", "ceiling"]
-TITLES = {"churn-w": ": uprobe calls/s (N writers)",
-          "churn-writer-w": ": writer mmap+munmap/s"}
+
+
+def title_of(bench):
+    """Panel title: the bench name, and what the churn rows measure."""
+    if bench.startswith("churn-writer-w"):
+        return f"{bench}: mmap+munmap/s of the writer beside the producers"
+    if bench.startswith("churn-w"):
+        n = bench[len("churn-w"):]
+        return f"{bench}: uprobe calls/s, {n} writer thread{'' if n == '1' else 's'}"
+    return bench
 
 
 def main():
@@ -107,7 +115,7 @@ def plot(runs, med, kernels, benches, machine, stem, title, per_producer):
     for b in benches:
         plots = [f"'{dat}' index {i} using 1:2:3:4 with yerrorlines lw 2 lc {ORDER.index(k) + 1 if k in ORDER else 9} "
                  f"title '{k}'" for i, (sb, k) in enumerate(sets) if sb == b]
-        gp.append(f"set title '{b}{TITLES.get(b.rstrip('0123456789'), '')}'")
+        gp.append(f"set title '{title_of(b)}'")
         gp.append("plot " + ", ".join(plots))
     gp.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)

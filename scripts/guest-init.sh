@@ -17,6 +17,9 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+# only in the kernels that have them (the selftests flavour)
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 # The repository gets a mount of its own at its host path: the tmpfs on
 # /tmp above would otherwise hide a checkout that lives under /tmp.
 mkdir -p "$WB_TOP" 2>/dev/null

@@ -58,6 +58,13 @@ else
 	failed="$failed
   - uprobes in the $kernel guest (not run: nothing to boot or run)"
 fi
+# The BPF selftests' uprobe tests and the series' own uprobe_lockless, in a
+# kernel built with the selftests' config (not for "spec", which exists for
+# the benchmark).
+if [ "$kernel" != spec ]; then
+	step "BPF selftests: test_progs uprobe tests in the $kernel-selftests guest" \
+		"$TOP/scripts/selftests.sh" "$kernel"
+fi
 
 phase test "total $(( $(date +%s) - T0 ))s${failed:+; failed:$failed}"
 echo "$pass passed, $fail failed"

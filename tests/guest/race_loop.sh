@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside the guest: tests/uprobe_race.c again and again for SECONDS,
-# alternating a plain file and an overlayfs copy (backing file); stops at
-# the first failure.  For the debug kernel, whose console run-guest.sh
+# alternating a plain file and an overlayfs copy (backing file), and
+# bench/uprobe_churn.c (exact count with a thread mapping and unmapping
+# other memory); stops at the first failure.  For the debug kernel, whose console run-guest.sh
 # checks for KASAN, lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS
 set -u
@@ -15,6 +16,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		"$prog" -d 20 -t 1 -w 1 -f -a || { echo "race_loop: FAIL after $runs runs"; exit 1; }
 		runs=$((runs + 1))
 	done
+	# a writer of unrelated memory beside the hits: the per-VMA lock tier
+	"$bin/uprobe_churn" -p 1 -w 1 -d 10 >/dev/null ||
+		{ echo "race_loop: uprobe_churn FAILED after $runs runs"; exit 1; }
+	runs=$((runs + 1))
 done
 umount $ovl/merged
 echo "race_loop: $runs runs in ${secs}s, all passed"

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The BPF selftests' uprobe tests (test_progs) on a kernel the workbench
+# built with the selftests' config (FLAVOUR=selftests, see build.sh).
+#   scripts/selftests.sh [patched|base] [TESTS]
+# TESTS is test_progs' -t list; by default every test that attaches
+# uprobes or uretprobes (SELFTESTS below).  Builds the kernel, then
+# test_progs and bpf_testmod.ko with clang-19 against that kernel into
+# build/selftests-<kernel>/, then runs them in the guest.  Exit status is
+# test_progs' own.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+# Every prog_tests/*.c that attaches uprobes, uretprobes or USDTs, and the
+# series' own uprobe_lockless.  Left out: section_names (parses section
+# names, never attaches) and bpf_iter (its task_vma iterator only reads
+# VMAs; no uprobe).
+SELFTESTS=attach_probe,bpf_cookie,build_id,fill_link_info,get_func_ip_test,task_pt_regs,uprobe,uprobe_autoattach,uprobe_lockless,uprobe_multi_test,uprobe_syscall,uretprobe_stack,usdt
+
+kernel=${1:-patched}
+tests=${2:-$SELFTESTS}
+case $kernel in
+patched|base) ;;
+*) die "unknown kernel '$kernel' (patched or base)" ;;
+esac
+need_cmd clang-19 llc-19 llvm-strip-19
+
+FLAVOUR=selftests "$TOP/scripts/build.sh" "$kernel"
+obj=$BUILD/obj-$kernel-selftests
+
+# The selftests come from a worktree of their own at the tip of the series
+# (which does not change tools/testing/selftests), with one local change:
+# prog_tests/bpf_attr_size.c, a stable backport, includes the skeleton of a
+# BPF program that is not in 6.12.y, so test_progs cannot build with it.
+src=$BUILD/src-selftests
+if [ ! -d "$src" ]; then
+	phase selftests "worktree build/src-selftests at the series"
+	git -C "$KSRC" worktree add -q --detach "$src" series
+fi
+[ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$KSRC" rev-parse series)" ] ||
+	git -C "$src" checkout -q -f --detach series
+rm -f "$src/tools/testing/selftests/bpf/prog_tests/bpf_attr_size.c"
+
+out=$BUILD/selftests-$kernel
+mkdir -p "$out"
+# The *.test.d files of a previous build name skeletons without their path,
+# and the next build stops on them ("No rule to make target 'x.skel.h'"):
+# the test objects are always rebuilt (under a minute here).
+find "$out" -maxdepth 1 \( -name '*.test.d' -o -name '*.test.o' \) -delete
+phase selftests "test_progs and bpf_testmod.ko against ${obj#"$TOP"/}"
+t=$(date +%s)
+if ! make -C "$src/tools/testing/selftests/bpf" -j"$JOBS" \
+	OUTPUT="$out" VMLINUX_BTF="$obj/vmlinux" KDIR="$obj" \
+	CLANG=clang-19 LLC=llc-19 LLVM_STRIP=llvm-strip-19 \
+	"$out/test_progs" >"$out/build.log" 2>&1; then
+	grep -E 'error|Error' "$out/build.log" | head -20 >&2
+	die "building test_progs failed (log: ${out#"$TOP"/}/build.log)"
+fi
+phase selftests "test_progs built in $(( $(date +%s) - t ))s"
+
+# In the guest, each line of test_progs' output gets the seconds since the
+# start, so that a test's runtime is the gap to the line before its result.
+phase selftests "test_progs -t $tests on the $kernel kernel"
+rc=0
+"$TOP/scripts/run-guest.sh" -k "$kernel-selftests" -t 1800 -- \
+	"cd '$out' && t0=\$(date +%s) && { ./test_progs -t '$tests'; echo \"exit \$?\"; } 2>&1 |
+		while IFS= read -r l; do echo \"[\$((\$(date +%s) - t0))] \$l\"; done" \
+	>"$out/run.log" 2>&1 || rc=$?
+tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
+# results/selftests-KERNEL.txt: one line per test and subtest, with the
+# test's runtime, and test_progs' summary line.
+tr -d '\r' <"$out/run.log" | awk -v k="$kernel" '
+	/All error logs:/ { errlog = 1 }
+	!errlog && /^\[[0-9]+\] #[0-9]+(\/[0-9]+)? / {
+		t = substr($1, 2, length($1) - 2)
+		sub(/^\[[0-9]+\] /, "")
+		if ($0 ~ /^#[0-9]+ [^\/]*:/) { printf "%-60s %4ds\n", $0, t - last; last = t }
+		else printf "%-60s\n", $0
+	}
+	/Summary:/ { sub(/^\[[0-9]+\] /, ""); print "test_progs on the " k " kernel: " $0 }' \
+	>"$TOP/results/selftests-$kernel.txt"
+phase selftests "results/selftests-$kernel.txt written"
+[ "$rc" -eq 0 ] || die "the $kernel guest failed (log: ${out#"$TOP"/}/run.log)"
+tr -d '\r' <"$out/run.log" | grep -q '^\[[0-9]*\] exit 0$' ||
+	die "test_progs failed on the $kernel kernel (log: ${out#"$TOP"/}/run.log)"
