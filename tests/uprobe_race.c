@@ -133,6 +133,7 @@ static void *writer(void *arg)
 	len = (self_size / page) * page;
 	while (!atomic_load(&stop) && len >= 4 * (size_t)page) {
 		char *p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		size_t front;
 		char *q;
 
 		if (p == MAP_FAILED) {
@@ -147,8 +148,13 @@ static void *writer(void *arg)
 		q = mremap(p, len, len, MREMAP_MAYMOVE);
 		if (q == MAP_FAILED)
 			q = p;
-		munmap(q, page * (1 + rand_r(&seed) % 2));
-		munmap(q, len);
+		/*
+		 * Unmap only what is still ours: once the front is gone,
+		 * another thread's mmap() may land in that hole.
+		 */
+		front = page * (1 + rand_r(&seed) % 2);
+		munmap(q, front);
+		munmap(q + front, len - front);
 		ops += 5;
 	}
 	close(fd);
