@@ -10,7 +10,7 @@ endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix docs selftests debug-test clean distclean help
+	vma-test matrix docs selftests debug-test kcsan-test clean distclean help
 
 all: demo
 
@@ -21,6 +21,7 @@ help:
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
 	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
 	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
+	@echo 'make kcsan-test    race test in a KCSAN kernel; DURATION=seconds'
 	@echo 'make build | source | tools | matrix | docs | checkpatch | vma-test | export | clean | distclean'
 
 deps:
@@ -74,7 +75,11 @@ selftests: source
 
 # debug-test: the race test in a KASAN + lockdep kernel, DURATION=600 (seconds) by default.
 debug-test: source
-	@$(S)/debug-test.sh $(KERNEL) $(or $(DURATION),600)
+	@$(S)/debug-test.sh $(KERNEL) $(or $(DURATION),600) debug
+
+# kcsan-test: the same in a KCSAN kernel (KCSAN and KASAN exclude each other).
+kcsan-test: source
+	@$(S)/debug-test.sh $(KERNEL) $(or $(DURATION),600) kcsan
 
 checkpatch: source
 	@$(S)/checkpatch.sh

@@ -13,6 +13,7 @@
 # config fragments when none are given:
 #   (none)     config/guest.config
 #   debug      + config/debug.config (KASAN, lockdep, PROVE_RCU)
+#   kcsan      + config/kcsan.config (KCSAN; it excludes KASAN)
 #   selftests  + the tree's tools/testing/selftests/bpf/config and config.vm
 #              + config/selftests.config (their dependencies), for test_progs;
 #              also builds the modules, which bpf_testmod links against
@@ -54,12 +55,13 @@ if [ $# -eq 0 ]; then
 	case ${FLAVOUR:-} in
 	'') ;;
 	debug) set -- "$@" "$TOP/config/debug.config" ;;
+	kcsan) set -- "$@" "$TOP/config/kcsan.config" ;;
 	selftests)
 		sc=$src/tools/testing/selftests/bpf
 		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config"
 		targets="bzImage modules"
 		;;
-	*) die "unknown FLAVOUR '$FLAVOUR' (debug or selftests)" ;;
+	*) die "unknown FLAVOUR '$FLAVOUR' (debug, kcsan or selftests)" ;;
 	esac
 fi
 need_cmd gcc make bison flex bc pahole

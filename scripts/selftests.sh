@@ -59,11 +59,20 @@ phase selftests "test_progs built in $(( $(date +%s) - t ))s"
 
 # In the guest, each line of test_progs' output gets the seconds since the
 # start, so that a test's runtime is the gap to the line before its result.
+# The kernel logs every fatal SIGSEGV, SIGILL, SIGTRAP... with the task and
+# its registers (print-fatal-signals); when test_progs fails, those lines
+# are shown: a test's child that died is otherwise only a failed count.
 phase selftests "test_progs -t $tests on the $kernel kernel"
 rc=0
 "$TOP/scripts/run-guest.sh" -k "$kernel-selftests" -t 1800 -- \
-	"cd '$out' && t0=\$(date +%s) && { ./test_progs -t '$tests'; echo \"exit \$?\"; } 2>&1 |
-		while IFS= read -r l; do echo \"[\$((\$(date +%s) - t0))] \$l\"; done" \
+	"echo 1 >/proc/sys/kernel/print-fatal-signals
+	cd '$out' && t0=\$(date +%s) && { ./test_progs -t '$tests'; echo \"exit \$?\"; } 2>&1 |
+		while IFS= read -r l; do
+			echo \"[\$((\$(date +%s) - t0))] \$l\"
+			case \$l in 'exit 0') ;; 'exit '*)
+				dmesg | grep -A 14 'fatal signal' | head -60 | sed 's/^/[0] dmesg: /' ;;
+			esac
+		done" \
 	>"$out/run.log" 2>&1 || rc=$?
 tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
 # results/selftests-KERNEL.txt: one line per test and subtest, with the

@@ -2,8 +2,8 @@
 # Runs inside the guest: tests/uprobe_race.c again and again for SECONDS,
 # alternating a plain file and an overlayfs copy (backing file), and
 # bench/uprobe_churn.c (exact count with a thread mapping and unmapping
-# other memory); stops at the first failure.  For the debug kernel, whose console run-guest.sh
-# checks for KASAN, lockdep and RCU reports.
+# other memory); stops at the first failure.  For the debug kernels, whose
+# console run-guest.sh checks for KASAN, KCSAN, lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS
 set -u
 bin=$1 secs=$2
@@ -22,4 +22,13 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	runs=$((runs + 1))
 done
 umount $ovl/merged
+# In a KCSAN kernel: proof that it watched (setup_watchpoints) and what it
+# found (data_races; the reports themselves are on the console).
+if [ -r /sys/kernel/debug/kcsan ]; then
+	grep -E '^(enabled|setup_watchpoints|data_races|assert_failures|races_unknown_origin):' \
+		/sys/kernel/debug/kcsan | sed 's/^/kcsan: /'
+	grep -q '^enabled: 1$' /sys/kernel/debug/kcsan &&
+		! grep -q '^setup_watchpoints: 0$' /sys/kernel/debug/kcsan ||
+		{ echo "race_loop: KCSAN is built in but did not watch: the run proves nothing"; exit 1; }
+fi
 echo "race_loop: $runs runs in ${secs}s, all passed"
