@@ -65,7 +65,19 @@ qrc=$?
 set -e
 # tee's status hides qemu's; timeout's 124 is in the pipeline's first part.
 exit_line=$(grep -a '^WORKBENCH-EXIT: ' "$console" | tail -1 | tr -d '\r')
-reports=$(grep -a -E 'Oops|BUG:|WARNING:|KASAN|UBSAN|KCSAN|possible circular locking|lockdep|INFO: rcu_|rcu: INFO|self-detected stall|Kernel panic|general protection fault' "$console" | head -5)
+reports=$(tr -d '\r' <"$console" | grep -a -E 'Oops|BUG:|WARNING:|KASAN|UBSAN|BUG: KCSAN|possible circular locking|lockdep|INFO: rcu_|rcu: INFO|self-detected stall|Kernel panic|general protection fault' || true)
+# GUEST_KNOWN_REPORTS: a file of regexes (config/kcsan-known.txt) for
+# reports that are listed but do not fail the run.
+if [ -n "${GUEST_KNOWN_REPORTS:-}" ] && [ -n "$reports" ]; then
+	sed '/^#/d; /^$/d' "$GUEST_KNOWN_REPORTS" >"$run/known-reports.re"
+	known=$(printf '%s\n' "$reports" | grep -E -f "$run/known-reports.re" || true)
+	reports=$(printf '%s\n' "$reports" | grep -v -E -f "$run/known-reports.re" || true)
+	if [ -n "$known" ]; then
+		echo "---- known reports, listed in ${GUEST_KNOWN_REPORTS#"$TOP"/} (not failing) ----" >&2
+		printf '%s\n' "$known" | sort | uniq -c >&2
+	fi
+fi
+reports=$(printf '%s\n' "$reports" | sed '/^$/d' | head -5)
 
 if [ -z "$exit_line" ]; then
 	echo "---- console tail ($console) ----" >&2
