@@ -5,9 +5,23 @@ producers), a markdown table with per-producer throughput and ratios, a
 gnuplot PNG of per-producer throughput against producers for the selftests'
 trig-* benchmarks, and one of the churn benchmarks (bench/uprobe_churn.c).
 
+Ratios between kernels come with a 95 % confidence interval.  The kernels
+run interleaved (A B C A B C ...), so the rounds pair them: per round, the
+ratio of kernel K's result to kernel R's; the ratio reported is the
+geometric mean of those per-round ratios, and its interval is the
+Student t interval of their logarithms (n - 1 degrees of freedom).  A
+difference is claimed only where the interval excludes 1.
+
+Why not a percentile bootstrap over rounds: it cannot reach beyond the
+range of the per-round ratios, so with 3 rounds its "95 %" interval
+excludes 1 whenever all three ratios fall on one side of it, which two
+identical kernels do one time in four.  The t interval widens as it must
+when rounds are few (t = 4.30 for 3 rounds, 2.57 for 6).
+
     report.py RAW_CSV OUT_DIR MACHINE_DESCRIPTION
 """
 import csv
+import math
 import statistics
 import subprocess
 import sys
@@ -28,12 +42,44 @@ def title_of(bench):
     return bench
 
 
+# Student t quantiles, 97.5 %, by degrees of freedom (1..30); 1.96 beyond.
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def paired_ratio(byround, k, ref, b, p):
+    """Ratio of kernel k to kernel ref paired by round: the geometric mean of
+    the per-round ratios and its 95 % t interval; None with fewer than 2
+    rounds that have both."""
+    logs = [math.log(v[(k, b, p)] / v[(ref, b, p)]) for v in byround.values()
+            if v.get((k, b, p), 0) > 0 and v.get((ref, b, p), 0) > 0]
+    n = len(logs)
+    if n < 2:
+        return None
+    mean = statistics.fmean(logs)
+    half = (T975[n - 2] if n - 1 <= len(T975) else 1.96) * statistics.stdev(logs) / math.sqrt(n)
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half), n
+
+
+def fmt_ratio(r):
+    """'1.39 [1.05-1.50]', with a * where the interval excludes 1."""
+    if r is None:
+        return "-"
+    m, lo, hi, _ = r
+    mark = "*" if lo > 1 or hi < 1 else ""
+    return f"{m:.2f}{mark} [{lo:.2f}-{hi:.2f}]"
+
+
 def main():
     raw, out, machine = sys.argv[1], sys.argv[2], sys.argv[3]
     runs = defaultdict(list)
+    byround = defaultdict(dict)
     with open(raw) as f:
         for row in csv.DictReader(f):
-            runs[(row["kernel"], row["bench"], int(row["producers"]))].append(float(row["mps"]))
+            key = (row["kernel"], row["bench"], int(row["producers"]))
+            runs[key].append(float(row["mps"]))
+            byround[row["round"]][key] = float(row["mps"])
     if not runs:
         sys.exit("report.py: no results in " + raw)
 
@@ -52,7 +98,20 @@ def main():
                         f.write(f"{k},{b},{p},{len(v)},{med[(k, b, p)]:.3f},{min(v):.3f},{max(v):.3f}\n")
 
     vs = [k for k in ("base", "spec", "ceiling") if k in kernels]
+    with open(f"{out}/uprobe-ratios.csv", "w") as f:
+        f.write("bench,producers,kernel,vs,rounds,ratio_geomean,ci95_low,ci95_high,resolved\n")
+        for b in benches:
+            for p in prods:
+                for k in kernels:
+                    for ref in vs:
+                        r = paired_ratio(byround, k, ref, b, p) if ref != k else None
+                        if r:
+                            res = "yes" if r[1] > 1 or r[2] < 1 else "no"
+                            f.write(f"{b},{p},{k},{ref},{r[3]},{r[0]:.3f},{r[1]:.3f},{r[2]:.3f},{res}\n")
     lines = [f"Machine: {machine}.", "",
+             "Ratios: geometric mean of the per-round ratios (rounds pair the kernels, which ran "
+             "interleaved) [95 % t interval]; * marks a ratio whose interval excludes 1: only "
+             "those differences are resolved by the data (bench/report.py says why this interval).", "",
              "| bench | producers | kernel | rounds | median M/s | min-max M/s | per producer M/s | "
              + " | ".join(f"vs {k}" for k in vs) + " |",
              "| --- " * (7 + len(vs)) + "|"]
@@ -63,10 +122,8 @@ def main():
                 if not v:
                     continue
                 m = med[(k, b, p)]
-                ratios = []
-                for r in vs:
-                    ref = med.get((r, b, p))
-                    ratios.append(f"{m / ref:.2f}" if ref else "-")
+                ratios = [fmt_ratio(paired_ratio(byround, k, r, b, p)) if r != k else "-"
+                          for r in vs]
                 per = f"{m / p:.3f}" if p else "-"
                 lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.3f} | {min(v):.3f}-{max(v):.3f} | "
                              f"{per} | " + " | ".join(ratios) + " |")

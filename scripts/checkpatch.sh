@@ -8,6 +8,19 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$KSRC/scripts/checkpatch.pl" ] || die "no kernel tree: run 'make source' first"
+# checkpatch checks SPDX tags with scripts/spdxcheck.py, and takes any
+# failure of that script (a missing python3-ply or python3-git: a Python
+# traceback on stderr, nothing on stdout) as "valid".  Make sure it runs:
+# a real licence passes and a made-up one is refused.
+spdx() {
+	(cd "$KSRC" && echo "SPDX-License-Identifier: $1" | ./scripts/spdxcheck.py - 2>&1) || true
+}
+good=$(spdx GPL-2.0) bad=$(spdx Not-A-Licence-1.0)
+case $good$bad in
+"-: 1:"*"Invalid License ID: Not-A-Licence-1.0") echo "checkpatch: SPDX check works (scripts/spdxcheck.py)" ;;
+*) die "scripts/spdxcheck.py does not work, so checkpatch would skip the SPDX check:
+$good$bad" ;;
+esac
 bad=0
 for p in $(series_patches); do
 	res=$(cd "$KSRC" && ./scripts/checkpatch.pl --strict --showfile \

@@ -1,12 +1,46 @@
 #!/bin/sh
-# Install the Debian packages the workbench needs (idempotent).
+# Install the Debian packages the workbench needs (idempotent), then check
+# that every command it runs is there: a minimal Debian 12 (debootstrap
+# --variant=minbase, see scripts/fresh-check.sh) lacks more than one expects.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-PKGS="linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-dwarves ccache qemu-system-x86 clang-19 llvm-19 liburcu-dev libcap-dev
-zlib1g-dev zstd python3 gnuplot-nox gcc-multilib python3-sphinx
-python3-sphinx-rtd-theme python3-yaml"
+# What each group is for:
+#  kernel source and build: linux-source-6.12 xz-utils git build-essential bc
+#    bison flex libelf-dev libssl-dev dwarves (pahole) ccache cpio kmod
+#    python3 perl
+#  guest: qemu-system-x86; in it, users' tools: libbpf-tools (funclatency),
+#    bpftrace
+#  test programs, libbpf, bpftool, selftests: clang-19 llvm-19 libcap-dev
+#    zlib1g-dev zstd pkg-config rsync gcc-multilib (the i386 matrix build)
+#  tools/testing/vma: liburcu-dev
+#  checkpatch: python3-ply (scripts/spdxcheck.py), python3-git (it asks git
+#    for the SPDX file list)
+#  docs: python3-sphinx python3-sphinx-rtd-theme python3-yaml
+#  bench: gnuplot-nox; .ci/run: procps (free)
+PKGS="linux-source-6.12 xz-utils git build-essential bc bison flex libelf-dev
+libssl-dev dwarves ccache cpio kmod python3 perl qemu-system-x86
+libbpf-tools bpftrace clang-19 llvm-19 libcap-dev zlib1g-dev zstd pkg-config
+rsync gcc-multilib liburcu-dev python3-ply python3-git python3-sphinx
+python3-sphinx-rtd-theme python3-yaml gnuplot-nox procps"
+
+# Commands the scripts and the builds run, with the package that has each.
+CMDS="git:git xz:xz-utils tar:tar gcc:build-essential make:build-essential
+bc:bc bison:bison flex:flex pahole:dwarves ccache:ccache cpio:cpio
+depmod:kmod python3:python3 perl:perl qemu-system-x86_64:qemu-system-x86
+funclatency:libbpf-tools bpftrace:bpftrace clang-19:clang-19 llc-19:llvm-19
+llvm-strip-19:llvm-19 pkg-config:pkg-config rsync:rsync zstd:zstd
+gnuplot:gnuplot-nox free:procps sphinx-build:python3-sphinx"
+
+check_cmds() {
+	bad=
+	for c in $CMDS; do
+		command -v "${c%%:*}" >/dev/null 2>&1 || bad="$bad ${c%%:*} (${c#*:})"
+	done
+	python3 -c 'import ply, git, yaml' 2>/dev/null ||
+		bad="$bad python3 modules ply, git, yaml (python3-ply python3-git python3-yaml)"
+	[ -z "$bad" ] || die "missing after 'make deps':$bad"
+}
 
 missing=
 for p in $PKGS; do
@@ -14,6 +48,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 done
 if [ -z "$missing" ]; then
+	check_cmds
 	phase deps "all packages present"
 	exit 0
 fi
@@ -27,4 +62,5 @@ apt-get update -q >"$BUILD/apt.log" 2>&1 ||
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
 	>>"$BUILD/apt.log" 2>&1 ||
 	{ tail -5 "$BUILD/apt.log" >&2; die "apt-get install failed for:$missing (log: $BUILD/apt.log)"; }
+check_cmds
 phase deps "installed"

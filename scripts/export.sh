@@ -4,11 +4,15 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+# The version of the series; bump it for each posting, and say what changed
+# in the changelog of patches/cover-letter.txt.
+SERIES_VERSION=3
+
 cd "$KSRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "build/linux has uncommitted changes: commit them first"
 tmp=$(mktemp -d)
-git format-patch -q --no-signature --zero-commit --cover-letter --subject-prefix="PATCH 6.12" \
+git format-patch -q --no-signature --zero-commit --cover-letter --subject-prefix="PATCH 6.12 v$SERIES_VERSION" \
 	-o "$tmp" base..series
 # The cover letter: subject and blurb from patches/cover-letter.txt (first
 # line, then the body), shortlog and diffstat from git.

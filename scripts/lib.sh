@@ -7,6 +7,12 @@ KSRC=$BUILD/linux		# git tree: tag "base" + branch "series"
 # the patch that adds the per-VMA lock tier ("spec" kernel = its parent)
 SPEC_TIER_SUBJECT="uprobes: try the per-VMA lock before mmap_lock"
 JOBS=${JOBS:-$(nproc)}
+# Debian's own commands first: the workbench installs its Python modules
+# (python3-ply for checkpatch's SPDX check, python3-yaml for the docs) as
+# Debian packages, which a python3 from pyenv or a venv earlier in PATH
+# does not see.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
 : "${T0:=$(date +%s)}"
 export T0
 

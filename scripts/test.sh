@@ -47,6 +47,9 @@ step "build libbpf, bpftool and the test programs" make -s -C "$TOP/tests"
 if [ -f "$BUILD/obj-$kernel/arch/x86/boot/bzImage" ] && [ -x "$BUILD/tests/uprobe_count" ]; then
 	step "uprobes in the $kernel guest" "$TOP/scripts/run-guest.sh" -k "$kernel" -t 900 -- \
 		sh "$TOP/tests/guest/uprobe_smoke.sh" "$BUILD/tests"
+	step "the tools users bring, in the $kernel guest: funclatency (libbpf-tools), bpftrace" \
+		"$TOP/scripts/run-guest.sh" -k "$kernel" -t 600 -- \
+		sh "$TOP/tests/guest/user_tools.sh" "$BUILD/tests"
 	# Two threads hitting probes at once get a stray SIGILL under
 	# multi-threaded TCG, base kernel included (README, known problems):
 	# run that case with the vCPUs in one host thread.
