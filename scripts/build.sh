@@ -1,6 +1,6 @@
 #!/bin/sh
 # Configure and build one kernel.
-#   scripts/build.sh base|patched|spec|ceiling [FRAGMENT...]
+#   scripts/build.sh base|patched|spec|ceiling|canary [FRAGMENT...]
 # base    = the pristine tree (git worktree build/src-base at tag "base")
 # patched = build/linux (branch "series", see scripts/apply.sh)
 # spec    = the series without its last tier (per-VMA lock fallback), for the
@@ -9,6 +9,10 @@
 #           only): built from the base worktree with the patch applied for
 #           the duration of the build, in a copy of the base's object folder,
 #           so that only the patched file is recompiled.
+# canary  = the series with tests/kcsan-canary.patch (a deliberate data race
+#           in the lookup's fallback tiers, for FLAVOUR=kcsan only: the
+#           KCSAN run must catch it), built the same way from a copy of the
+#           patched kernel's objects of the same flavour.
 # The object folder is build/obj-<kernel>[-<flavour>]; the flavour picks the
 # config fragments when none are given:
 #   (none)     config/guest.config
@@ -21,7 +25,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-kernel=${1:?usage: build.sh base|patched|spec|ceiling [FRAGMENT...]}
+kernel=${1:?usage: build.sh base|patched|spec|ceiling|canary [FRAGMENT...]}
 shift
 [ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
 case $kernel in
@@ -35,6 +39,12 @@ base|ceiling)
 		die "build/src-base has local changes (an interrupted ceiling build?): git -C build/src-base checkout -f base"
 	;;
 patched) src=$KSRC ;;
+canary)
+	src=$KSRC
+	[ "${FLAVOUR:-}" = kcsan ] || die "the canary kernel is for FLAVOUR=kcsan only"
+	[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
+		die "build/linux has local changes (an interrupted canary build?): commit them or git -C build/linux checkout -f series"
+	;;
 spec)
 	# The series without its per-VMA lock tier: the parent of that patch,
 	# in its own worktree (the bench compares both).
@@ -46,7 +56,7 @@ spec)
 	[ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$KSRC" rev-parse "$tier^")" ] ||
 		git -C "$src" checkout -q --detach "$tier^"
 	;;
-*) die "unknown kernel '$kernel' (base, patched, spec or ceiling)" ;;
+*) die "unknown kernel '$kernel' (base, patched, spec, ceiling or canary)" ;;
 esac
 obj=$BUILD/obj-$kernel${FLAVOUR:+-$FLAVOUR}
 targets=bzImage
@@ -68,13 +78,20 @@ need_cmd gcc make bison flex bc pahole
 need_disk "$BUILD" 8
 
 # --- configure
-# ceiling and spec start from a copy of the objects of the kernel they
-# differ least from, so that mostly the files that differ are recompiled.
-case $kernel in ceiling) from=base ;; spec) from=patched ;; *) from= ;; esac
-if [ -n "$from" ] && [ -z "${FLAVOUR:-}" ] && [ ! -d "$obj" ]; then
-	[ -f "$BUILD/obj-$from/vmlinux" ] || die "build the $from kernel before the $kernel kernel"
-	phase configure "$kernel: starting from a copy of build/obj-$from"
-	cp -a "$BUILD/obj-$from" "$obj"
+# ceiling, spec and canary start from a copy of the objects of the kernel
+# they differ least from, so that mostly the files that differ are
+# recompiled.
+case $kernel in
+ceiling) from=base extra=$TOP/bench/ceiling.patch ;;
+canary) from=patched extra=$TOP/tests/kcsan-canary.patch ;;
+spec) from=patched extra= ;;
+*) from= extra= ;;
+esac
+from_obj=$BUILD/obj-$from${FLAVOUR:+-$FLAVOUR}
+if [ -n "$from" ] && [ ! -d "$obj" ]; then
+	[ -f "$from_obj/vmlinux" ] || die "build the $from kernel (${from_obj#"$TOP"/}) before the $kernel kernel"
+	phase configure "$kernel: starting from a copy of ${from_obj#"$TOP"/}"
+	cp -a "$from_obj" "$obj"
 fi
 configure_kernel "$kernel" x86_64 "$src" "$obj" "$@"
 
@@ -84,11 +101,12 @@ cc=$KCC
 export KBUILD_BUILD_TIMESTAMP='2024-11-17' KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench
 phase build "$kernel: make -j$JOBS $targets in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
 t=$(date +%s)
-if [ "$kernel" = ceiling ]; then
-	# Apply the measurement patch for this build only; put the files back
-	# with their old modification times, so that the base does not rebuild.
-	files=$(git -C "$src" apply --numstat "$TOP/bench/ceiling.patch" | cut -f3)
-	save=$obj/.ceiling-orig
+if [ -n "$extra" ]; then
+	# Apply the measurement (ceiling) or test (canary) patch for this build
+	# only; put the files back with their old modification times, so that
+	# the kernel whose tree it is does not rebuild.
+	files=$(git -C "$src" apply --numstat "$extra" | cut -f3)
+	save=$obj/.extra-orig
 	rm -rf "$save"
 	mkdir -p "$save"
 	for f in $files; do
@@ -99,8 +117,8 @@ if [ "$kernel" = ceiling ]; then
 		for f in $files; do cp -p "$save/$f" "$src/$f"; done
 	}
 	trap restore EXIT INT TERM
-	git -C "$src" apply "$TOP/bench/ceiling.patch" ||
-		die "bench/ceiling.patch does not apply to the base (files: $files)"
+	git -C "$src" apply "$extra" ||
+		die "${extra#"$TOP"/} does not apply to the $kernel kernel's tree (files: $files)"
 fi
 if ! make -s -C "$src" O="$obj" -j"$JOBS" CC="$cc" $targets >"$obj/build.log" 2>&1; then
 	grep -E 'error|Error' "$obj/build.log" | head -20 >&2

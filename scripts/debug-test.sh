@@ -4,7 +4,8 @@
 #   scripts/debug-test.sh [patched|base] [SECONDS] [debug|kcsan]
 # debug = config/debug.config: KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
 # kcsan = config/kcsan.config: KCSAN (it excludes KASAN, hence its own build)
-# on top of the guest config.
+# on top of the guest config; for the patched kernel, preceded by the
+# canary run (below) that shows KCSAN watching the fallback tiers.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +16,20 @@ debug|kcsan) ;;
 esac
 FLAVOUR=$flavour "$TOP/scripts/build.sh" "$kernel"
 make -s -C "$TOP/tests"
+# KCSAN: first prove that it watches the code in question.  The canary
+# kernel is this kernel with tests/kcsan-canary.patch, a deliberate data
+# race in the lookup's fallback tiers (per-VMA lock, mmap_lock); KCSAN must
+# report it, or a clean run below would prove nothing about those tiers.
+if [ "$flavour" = kcsan ] && [ "$kernel" = patched ]; then
+	FLAVOUR=kcsan "$TOP/scripts/build.sh" canary
+	phase debug-test "canary: KCSAN must report the race injected into the fallback tiers"
+	known=$BUILD/kcsan-canary-known.txt
+	{ cat "$TOP/config/kcsan-known.txt"
+	  echo '^BUG: KCSAN: data-race in find_active_uprobe_(vma_locked|rcu)'; } >"$known"
+	GUEST_KNOWN_REPORTS=$known "$TOP/scripts/run-guest.sh" -k canary-kcsan -t 1200 -- \
+		sh "$TOP/tests/guest/kcsan_canary.sh" "$BUILD/tests" 300 ||
+		die "KCSAN did not catch the canary race in the fallback tiers: it does not watch them"
+fi
 phase debug-test "uprobe races for ${secs}s in the $kernel-$flavour kernel"
 # KCSAN also reports races of the base kernel; those listed in
 # config/kcsan-known.txt (each with its reason) are shown, not failed.
