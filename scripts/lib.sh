@@ -37,7 +37,8 @@ need_cmd() {
 pkg_of() {
 	case $1 in
 	qemu-system-x86_64) echo qemu-system-x86 ;;
-	clang-19|llc-19) echo clang-19 llvm-19 ;;
+	clang-19|llc-19|llvm-strip-19) echo clang-19 llvm-19 ;;
+	ld.lld-19) echo lld-19 ;;
 	pahole) echo dwarves ;;
 	*) echo "$1" ;;
 	esac

@@ -22,7 +22,7 @@ case $kernel in
 patched|base) ;;
 *) die "unknown kernel '$kernel' (patched or base)" ;;
 esac
-need_cmd clang-19 llc-19 llvm-strip-19
+need_cmd clang-19 llc-19 llvm-strip-19 ld.lld-19 rsync pkg-config
 
 FLAVOUR=selftests "$TOP/scripts/build.sh" "$kernel"
 obj=$BUILD/obj-$kernel-selftests

@@ -21,50 +21,64 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
-# funclatency_run TARGET:FUNC CMD...: funclatency on TARGET:FUNC while CMD
-# runs, CMD started once funclatency says it is tracing; prints
-# funclatency's output and "events N", the sum of its histogram.
-funclatency_run() {
-	fn=$1
+# funclatency_start LOG ARGS...: start funclatency ARGS in the background
+# (line-buffered, so that its "Tracing" line shows when it has attached) and
+# wait for it to attach.  funclatency_stop LOG: end it with SIGINT, which
+# makes it print its histogram, show the output, and print "events N", the
+# sum of the histogram.
+funclatency_start() {
+	log=$1
 	shift
-	log=$out/funclatency.$$.log
-	funclatency -d 30 "$fn" >"$log" 2>&1 &
-	pid=$!
+	stdbuf -oL funclatency -d 120 "$@" >"$log" 2>&1 &
+	fl_pid=$!
 	t=0
 	until grep -q '^Tracing' "$log"; do
-		if ! kill -0 $pid 2>/dev/null || [ $t -ge 120 ]; then
+		if ! kill -0 $fl_pid 2>/dev/null || [ $t -ge 120 ]; then
 			cat "$log"
-			echo "funclatency did not start tracing $fn within ${t}s"
-			kill $pid 2>/dev/null
+			echo "funclatency $* did not start tracing within ${t}s"
+			kill $fl_pid 2>/dev/null
 			return 1
 		fi
 		sleep 1
 		t=$((t + 1))
 	done
-	"$@" >/dev/null || { echo "workload failed: $*"; kill $pid; return 1; }
-	# funclatency prints its histogram when it ends: SIGINT ends it now.
-	kill -INT $pid
-	wait $pid
-	cat "$log"
-	# histogram lines: "     0 -> 1      : 12   |****   |"
-	echo "events $(awk -F: '/-> .*:/ { split($2, a, "|"); n += a[1] } END { print n + 0 }' "$log")"
 }
 
-libc=$(ldd /bin/ls | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')
+funclatency_stop() {
+	kill -INT $fl_pid || { cat "$1"; echo "funclatency ended before it was stopped"; return 1; }
+	wait $fl_pid
+	grep -v -e '-> .*: *0 *|' "$1"
+	# histogram lines: "     8192 -> 16383      : 1910     |*****   |"
+	echo "events $(awk -F: '/-> .*:/ { split($2, a, "|"); n += a[1] } END { print n + 0 }' "$1")"
+}
+
+# libc's malloc in one process, ls, which waits on a FIFO until funclatency
+# has attached to it (-p) and then execs: only its calls count.
 funclatency_libc() {
-	res=$(funclatency_run "$libc:malloc" sh -c 'for i in 1 2 3; do ls -l /usr/bin; done') ||
-		{ echo "$res"; return 1; }
-	echo "$res" | tail -3
+	# the FIFO on the guest's tmpfs: 9p (the run folder) has no FIFOs
+	log=$out/funclatency-libc.log fifo=/tmp/user_tools.go
+	rm -f "$fifo"
+	mkfifo "$fifo" || return 1
+	sh -c "read x <$fifo || exit 1; exec ls -l /usr/bin >/dev/null" &
+	w=$!
+	funclatency_start "$log" -p $w c:malloc || { kill $w; return 1; }
+	echo go >"$fifo"
+	wait $w || { echo "ls failed"; return 1; }
+	res=$(funclatency_stop "$log") || { echo "$res"; return 1; }
+	echo "$res"
 	n=$(echo "$res" | sed -n 's/^events //p')
-	echo "funclatency: $n calls of malloc timed"
+	echo "funclatency: $n calls of malloc in ls timed"
 	[ "${n:-0}" -gt 0 ]
 }
 check "funclatency (libbpf-tools) times libc malloc in ls" funclatency_libc
 
+# wb_probe_me() is called by probe_target alone: exactly CALLS events.
 funclatency_exact() {
-	calls=2000
-	res=$(funclatency_run "$bin/probe_target:wb_probe_me" "$bin/probe_target" $calls 1) ||
-		{ echo "$res"; return 1; }
+	log=$out/funclatency-exact.log calls=2000
+	funclatency_start "$log" "$bin/probe_target:wb_probe_me" || return 1
+	"$bin/probe_target" $calls 1 >/dev/null || { echo "probe_target failed"; return 1; }
+	res=$(funclatency_stop "$log") || { echo "$res"; return 1; }
+	echo "$res"
 	n=$(echo "$res" | sed -n 's/^events //p')
 	echo "funclatency: $n calls of wb_probe_me timed, $calls made"
 	[ "${n:-0}" -eq $calls ]
