@@ -38,14 +38,14 @@ root=$BUILD/fresh-root
 log=$BUILD/fresh-check.log
 mounted=
 cleanup() {
-	for m in $mounted; do umount -l "$root$m" 2>/dev/null || true; done
+	for m in $mounted; do umount -R -l "$root$m" 2>/dev/null || true; done
 	if [ -z "$keep" ]; then rm -rf "$root"; fi
 }
 trap cleanup EXIT INT TERM
 
 t0=$(date +%s)
 if [ -d "$root" ]; then
-	for m in /dev/pts /dev /proc /sys /tmp; do umount -l "$root$m" 2>/dev/null || true; done
+	for m in /dev /proc /sys /tmp; do umount -R -l "$root$m" 2>/dev/null || true; done
 	rm -rf "$root"
 fi
 phase fresh "debootstrap --variant=minbase bookworm into ${root#"$TOP"/}"
@@ -61,8 +61,10 @@ done
 cp /etc/apt/apt.conf.d/* "$root"/etc/apt/apt.conf.d/ 2>/dev/null || true
 cp -L /etc/resolv.conf "$root"/etc/resolv.conf
 
-for m in /proc /sys /dev /dev/pts; do
-	mount --bind "$m" "$root$m"
+# /dev recursively: /dev/pts, and /dev/shm for Python's multiprocessing
+# (Sphinx) and anything else that wants POSIX shared memory.
+for m in /proc /sys /dev; do
+	mount --rbind "$m" "$root$m"
 	mounted="$m $mounted"
 done
 mount -t tmpfs tmpfs "$root/tmp"
