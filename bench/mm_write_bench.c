@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 		ops += batch();
 		t = now() - t0;
 	} while (t < dur);
-	printf("RESULT %s 1 %.4f\n", argv[1], ops / t / 1e6);
+	printf("RESULT %s 1 %.6f\n", argv[1], ops / t / 1e6);
 	return 0;
 
 usage:

@@ -19,6 +19,15 @@ identical kernels do one time in four.  The t interval widens as it must
 when rounds are few (t = 4.30 for 3 rounds, 2.57 for 6).
 
     report.py RAW_CSV OUT_DIR MACHINE_DESCRIPTION
+    report.py --icount SHIFT RAW_CSV OUT_DIR MACHINE_DESCRIPTION
+
+With --icount, the rates were measured in guest time under QEMU's
+instruction counting (scripts/bench.sh -i), where one guest nanosecond is
+2^-SHIFT instructions: a rate of R M ops/s is 1000 / (2^SHIFT * R) guest
+instructions per operation, every vCPU's instructions counted.  It writes
+icount.csv and icount.md: instructions per operation per kernel, how far
+the rounds of one kernel lie apart, and the ratios (operations per
+instruction, paired by round, with the same t interval).
 """
 import csv
 import math
@@ -62,17 +71,16 @@ def paired_ratio(byround, k, ref, b, p):
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half), n
 
 
-def fmt_ratio(r):
+def fmt_ratio(r, digits=2):
     """'1.39 [1.05-1.50]', with a * where the interval excludes 1."""
     if r is None:
         return "-"
     m, lo, hi, _ = r
     mark = "*" if lo > 1 or hi < 1 else ""
-    return f"{m:.2f}{mark} [{lo:.2f}-{hi:.2f}]"
+    return f"{m:.{digits}f}{mark} [{lo:.{digits}f}-{hi:.{digits}f}]"
 
 
-def main():
-    raw, out, machine = sys.argv[1], sys.argv[2], sys.argv[3]
+def read_raw(raw):
     runs = defaultdict(list)
     byround = defaultdict(dict)
     with open(raw) as f:
@@ -82,7 +90,54 @@ def main():
             byround[row["round"]][key] = float(row["mps"])
     if not runs:
         sys.exit("report.py: no results in " + raw)
+    return runs, byround
 
+
+def main_icount(shift, raw, out, machine):
+    runs, byround = read_raw(raw)
+    kernels = sorted({k for k, _, _ in runs}, key=lambda k: ORDER.index(k) if k in ORDER else 99)
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs))
+    vs = [k for k in ("base", "spec", "ceiling") if k in kernels]
+
+    def insn(mps):
+        return 1000.0 / ((1 << shift) * mps) if mps > 0 else float("inf")
+
+    lines = [f"Guest instructions per operation. {machine}.", "",
+             "An operation is one loop iteration of the benchmark: a call of the probed function "
+             "(churn-w*), an mmap+munmap pair of the writer (churn-writer-w*), one write-path "
+             "operation (mm-*); the instructions of every vCPU in the measured window count. "
+             "spread: (max - min) / median over the rounds of one kernel. Ratios: operations per "
+             "instruction, kernel / reference, paired by round, geometric mean [95 % t interval]; "
+             "* where the interval excludes 1.", "",
+             "| bench | producers | kernel | rounds | instructions/op (median) | min-max | spread | "
+             + " | ".join(f"vs {k}" for k in vs) + " |",
+             "| --- " * (7 + len(vs)) + "|"]
+    with open(f"{out}/icount.csv", "w") as f:
+        f.write("kernel,bench,producers,rounds,insn_per_op_median,insn_min,insn_max,spread_pct\n")
+        for b, p in keys:
+            for k in kernels:
+                v = runs.get((k, b, p))
+                if not v:
+                    continue
+                ins = [insn(x) for x in v]
+                m = statistics.median(ins)
+                spread = (max(ins) - min(ins)) / m * 100
+                f.write(f"{k},{b},{p},{len(v)},{m:.1f},{min(ins):.1f},{max(ins):.1f},{spread:.2f}\n")
+                ratios = [fmt_ratio(paired_ratio(byround, k, r, b, p), 3) if r != k else "-"
+                          for r in vs]
+                lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.0f} | {min(ins):.0f}-{max(ins):.0f} | "
+                             f"{spread:.2f} % | " + " | ".join(ratios) + " |")
+    with open(f"{out}/icount.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    if sys.argv[1] == "--icount":
+        main_icount(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+        return
+    raw, out, machine = sys.argv[1], sys.argv[2], sys.argv[3]
+    runs, byround = read_raw(raw)
     kernels = sorted({k for k, _, _ in runs}, key=lambda k: ORDER.index(k) if k in ORDER else 99)
     benches = list(dict.fromkeys(b for _, b, _ in runs))
     prods = sorted({p for _, _, p in runs})

@@ -176,9 +176,9 @@ int main(int argc, char **argv)
 	printf("uprobe_churn: %lu calls, %llu BPF hits, %lu mmap+munmap in all\n",
 	       total, (unsigned long long)skel->bss->hits, sum(nprod, nthr));
 	if (nprod)
-		printf("RESULT churn-w%d %d %.4f\n", nwrite, nprod, calls / (t1 - t0) / 1e6);
+		printf("RESULT churn-w%d %d %.6f\n", nwrite, nprod, calls / (t1 - t0) / 1e6);
 	if (nwrite)
-		printf("RESULT churn-writer-w%d %d %.4f\n", nwrite, nprod, ops / (t1 - t0) / 1e6);
+		printf("RESULT churn-writer-w%d %d %.6f\n", nwrite, nprod, ops / (t1 - t0) / 1e6);
 	uprobe_count_bpf__destroy(skel);
 	return 0;
 }

@@ -44,16 +44,28 @@ auto)
 tcg) ;;
 *) die "ACCEL=$ACCEL: use kvm, tcg, tcg,<options> or auto" ;;
 esac
+# ICOUNT=N: QEMU's instruction counting (scripts/bench.sh -i): the vCPUs run
+# in one host thread and the guest clock advances by 2^N ns per instruction
+# executed, whatever the host's load; idle time is skipped (sleep=off).
+icount=
+if [ -n "${ICOUNT:-}" ]; then
+	case $ICOUNT in
+	[0-9]|10) ;;
+	*) die "ICOUNT=$ICOUNT: a shift of 0..10 (2^N ns per instruction)" ;;
+	esac
+	accel=tcg,thread=single
+	icount="-icount shift=$ICOUNT,sleep=off,align=off"
+fi
 
 run=$BUILD/guest/$kernel-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run"
 printf 'export WB_OUT=%s WB_KERNEL=%s\n%s\n' "$run" "$kernel" "$*" >"$run/cmd.sh"
 console=$run/console.log
-phase boot "$kernel kernel, $cpus CPUs, accel $accel, timeout ${timeout}s: $*"
+phase boot "$kernel kernel, $cpus CPUs, accel $accel${icount:+ $icount}, timeout ${timeout}s: $*"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel "$accel" -cpu max -smp "$cpus" -m "$mem" \
+	-accel "$accel" $icount -cpu max -smp "$cpus" -m "$mem" \
 	-display none -no-reboot -serial stdio -monitor none \
 	-kernel "$img" \
 	-append "console=ttyS0 loglevel=${GUEST_LOGLEVEL:-5} root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$TOP/scripts/guest-init.sh panic=-1 oops=panic WB_TOP=$TOP WB_DIR=$run" \
