@@ -10,7 +10,8 @@ endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix docs selftests debug-test kcsan-test fresh-check clean distclean help
+	vma-test matrix docs selftests debug-test kcsan-test fresh-check bench-bundle \
+	bench-icount clean distclean help
 
 all: demo
 
@@ -18,6 +19,8 @@ help:
 	@echo 'make demo          build both kernels, boot the patched one, count BPF uprobe hits, short bench'
 	@echo 'make test          the test suite (CI); KERNEL=base (unpatched) or spec (no per-VMA tier)'
 	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
+	@echo 'make bench-icount  the same four, guest instructions per operation (QEMU icount)'
+	@echo 'make bench-bundle  pack the benchmark for a bigger machine (build/uprobe-bench-bundle.tar.xz)'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
 	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
 	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
@@ -59,6 +62,20 @@ bench: build tools
 	@$(S)/build.sh spec
 	@$(S)/build.sh ceiling
 	@$(S)/bench.sh -k "base spec patched ceiling" $(BENCH_ARGS)
+
+# bench-icount: instructions per operation under QEMU's instruction counting
+# (scripts/bench.sh -i); ICOUNT_ARGS='-r 5 -d 2' etc.
+bench-icount: build tools
+	@$(S)/build.sh spec
+	@$(S)/build.sh ceiling
+	@$(S)/bench.sh -k "base spec patched ceiling" -i 3 $(or $(ICOUNT_ARGS),-r 5 -d 2)
+
+# bench-bundle: the four kernels, QEMU and the guest's benchmarks in one
+# archive for a machine with more CPUs (bench/bundle/run.sh runs it there).
+bench-bundle: build tools
+	@$(S)/build.sh spec
+	@$(S)/build.sh ceiling
+	@$(S)/bench-bundle.sh
 
 vma-test: source
 	@$(S)/vma-test.sh

@@ -1,13 +1,18 @@
 #!/bin/sh
-# Runs inside the guest: each benchmark with 1..MAXPROD producers; prints one
+# Runs inside the guest: each benchmark with each number of producers; prints one
 # "RESULT bench producers M/s" line per run.  trig-* benchmarks are the BPF
 # selftests' bench; mm-* are bench/mm_write_bench.c (one thread only);
 # churn-wN are bench/uprobe_churn.c with N writer threads (also reporting
 # the writers' mmap+munmap rate as churn-writer-wN).
-#   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION MAXPROD BENCH...
+#   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION PRODUCERS BENCH...
+# PRODUCERS: a number N for 1..N, or a comma-separated list (1,2,4,8).
 set -eu
-bench=$1 progs=$2 dur=$3 maxp=$4
+bench=$1 progs=$2 dur=$3 prods=$4
 shift 4
+case $prods in
+*,*) prods=$(echo "$prods" | tr , ' ') ;;
+*) prods=$(seq 1 "$prods") ;;
+esac
 fail() {
 	echo "$1" | tail -5
 	echo "RESULT-ERROR $2 $3"
@@ -23,26 +28,23 @@ for b in "$@"; do
 		continue
 		;;
 	churn-w*)
-		# bench/uprobe_churn.c: W writer threads beside 1..MAXPROD
+		# bench/uprobe_churn.c: W writer threads beside each number of
 		# producers; with writers also 0 producers (the writer alone)
 		w=${b#churn-w}
-		p=1
-		[ "$w" -gt 0 ] && p=0
-		while [ "$p" -le "$maxp" ]; do
+		ps=$prods
+		[ "$w" -gt 0 ] && ps="0 $prods"
+		for p in $ps; do
 			out=$("$progs/uprobe_churn" -p "$p" -w "$w" -d "$dur" 2>&1) ||
 				fail "$out" "$b" "$p"
 			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
-			p=$((p + 1))
 		done
 		continue
 		;;
 	esac
-	p=1
-	while [ "$p" -le "$maxp" ]; do
+	for p in $prods; do
 		out=$("$bench" -w1 -d"$dur" -a -p"$p" "$b" 2>&1) || fail "$out" "$b" "$p"
 		mps=$(echo "$out" | sed -n 's/^Summary: hits *\([0-9.]*\) .*/\1/p')
 		[ -n "$mps" ] || fail "$out" "$b" "$p"
 		echo "RESULT $b $p $mps"
-		p=$((p + 1))
 	done
 done
