@@ -25,8 +25,8 @@ if [ "$flavour" = kcsan ] && [ "$kernel" = patched ]; then
 	phase debug-test "canary: KCSAN must report the race injected into the fallback tiers"
 	known=$BUILD/kcsan-canary-known.txt
 	{ cat "$TOP/config/kcsan-known.txt"
-	  echo '^BUG: KCSAN: data-race in find_active_uprobe_(vma_locked|rcu)'; } >"$known"
-	GUEST_KNOWN_REPORTS=$known "$TOP/scripts/run-guest.sh" -k canary-kcsan -t 1200 -- \
+	  echo '^BUG: KCSAN: data-race in uprobe_kcsan_canary_'; } >"$known"
+	GUEST_KNOWN_REPORTS=$known "$TOP/scripts/run-guest.sh" -k canary-kcsan -c 4 -t 1200 -- \
 		sh "$TOP/tests/guest/kcsan_canary.sh" "$BUILD/tests" 300 ||
 		die "KCSAN did not catch the canary race in the fallback tiers: it does not watch them"
 fi
