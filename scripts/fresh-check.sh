@@ -61,12 +61,29 @@ done
 cp /etc/apt/apt.conf.d/* "$root"/etc/apt/apt.conf.d/ 2>/dev/null || true
 cp -L /etc/resolv.conf "$root"/etc/resolv.conf
 
-# /dev recursively: /dev/pts, and /dev/shm for Python's multiprocessing
-# (Sphinx) and anything else that wants POSIX shared memory.
-for m in /proc /sys /dev; do
+for m in /proc /sys; do
 	mount --rbind "$m" "$root$m"
 	mounted="$m $mounted"
 done
+# A /dev of its own, as sbuild and pbuilder make: with this machine's /dev
+# bound in, a package's maintainer script in the chroot once recreated
+# /dev/null with mode 644 for the whole machine.  The nodes the build and
+# QEMU use, a private devpts, and /dev/shm for Python's multiprocessing.
+mount -t tmpfs -o mode=755,nosuid tmpfs "$root/dev"
+mounted="/dev $mounted"
+for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+	# shellcheck disable=SC2046
+	set -- $(echo "$n" | tr : ' ')
+	mknod -m 666 "$root/dev/$1" c "$2" "$3"
+done
+mkdir "$root/dev/pts" "$root/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
+ln -s pts/ptmx "$root/dev/ptmx"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
+ln -s /proc/self/fd "$root/dev/fd"
+ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"
+ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs tmpfs "$root/tmp"
 mounted="/tmp $mounted"
 
