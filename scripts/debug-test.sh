@@ -25,9 +25,12 @@ if [ "$flavour" = kcsan ] && [ "$kernel" = patched ]; then
 	phase debug-test "canary: KCSAN must report the race injected into the fallback tiers"
 	known=$BUILD/kcsan-canary-known.txt
 	{ cat "$TOP/config/kcsan-known.txt"
-	  echo '^BUG: KCSAN: data-race in uprobe_kcsan_canary_'; } >"$known"
+	  # the canary's races, reported in the function the lookup is inlined
+	  # into (kcsan_canary.sh tells them apart by the counters' addresses);
+	  # accepted in this run only, the real run below must be clean
+	  echo '^BUG: KCSAN: data-race in uprobe_notify_resume( / uprobe_notify_resume|\+0x[0-9a-f]+/0x[0-9a-f]+)$'; } >"$known"
 	GUEST_KNOWN_REPORTS=$known "$TOP/scripts/run-guest.sh" -k canary-kcsan -c 4 -t 1200 -- \
-		sh "$TOP/tests/guest/kcsan_canary.sh" "$BUILD/tests" 300 ||
+		sh "$TOP/tests/guest/kcsan_canary.sh" "$BUILD/tests" 600 ||
 		die "KCSAN did not catch the canary race in the fallback tiers: it does not watch them"
 fi
 phase debug-test "uprobe races for ${secs}s in the $kernel-$flavour kernel"

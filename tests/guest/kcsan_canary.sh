@@ -15,7 +15,17 @@ set -u
 bin=$1 secs=$2
 end=$(( $(date +%s) + secs ))
 runs=0
-caught() { dmesg | grep -q "BUG: KCSAN: data-race in uprobe_kcsan_canary_$1"; }
+# The counters are uprobe_kcsan_canary[0..2] (entry of the per-VMA tier,
+# under the VMA lock, under the mmap lock).  KCSAN's report names the
+# function that the canary helpers return to, so find each counter by its
+# address in the report ("read to 0x... of 8 bytes").
+base=$(sed -n 's/^\([0-9a-f]*\) [bBdD] uprobe_kcsan_canary$/\1/p' /proc/kallsyms)
+[ -n "$base" ] || { echo "kcsan_canary: no uprobe_kcsan_canary in /proc/kallsyms: not the canary kernel?"; exit 1; }
+addr() {
+	case $1 in vma_entry) i=0 ;; vma_locked) i=1 ;; mmap_locked) i=2 ;; esac
+	printf '0x%016x' $((0x$base + 8 * i))
+}
+caught() { dmesg | grep -q -E "(read|write|read-write) to $(addr "$1") of 8 bytes"; }
 while [ "$(date +%s)" -lt "$end" ]; do
 	"$bin/uprobe_churn" -p 3 -w 1 -d 5 >/dev/null ||
 		{ echo "kcsan_canary: uprobe_churn FAILED after $runs runs"; exit 1; }
@@ -26,7 +36,7 @@ grep -E '^(enabled|setup_watchpoints|data_races):' /sys/kernel/debug/kcsan | sed
 rc=0
 for site in vma_entry vma_locked mmap_locked; do
 	if caught $site; then
-		echo "kcsan_canary: caught in uprobe_kcsan_canary_$site after $runs runs"
+		echo "kcsan_canary: caught in uprobe_kcsan_canary_$site ($(addr $site)) after $runs runs"
 	elif [ $site = mmap_locked ]; then
 		echo "kcsan_canary: not caught in uprobe_kcsan_canary_$site (two threads rarely get there at once)"
 	else
