@@ -21,9 +21,12 @@ runs=0
 # address in the report ("read to 0x... of 8 bytes").
 base=$(sed -n 's/^\([0-9a-f]*\) [bBdD] uprobe_kcsan_canary$/\1/p' /proc/kallsyms)
 [ -n "$base" ] || { echo "kcsan_canary: no uprobe_kcsan_canary in /proc/kallsyms: not the canary kernel?"; exit 1; }
+# sh arithmetic is signed 64-bit: add the offset to the low 32 bits only.
+hi=${base%????????} lo=${base#"$hi"}
+[ $((0x$lo + 16)) -le $((0xffffffff)) ] || { echo "kcsan_canary: counters straddle a 4 GiB boundary"; exit 1; }
 addr() {
 	case $1 in vma_entry) i=0 ;; vma_locked) i=1 ;; mmap_locked) i=2 ;; esac
-	printf '0x%016x' $((0x$base + 8 * i))
+	printf '0x%s%08x' "$hi" $((0x$lo + 8 * i))
 }
 caught() { dmesg | grep -q -E "(read|write|read-write) to $(addr "$1") of 8 bytes"; }
 while [ "$(date +%s)" -lt "$end" ]; do
