@@ -6,9 +6,10 @@
 #                     producers 1, 2, 4, ... up to the machine's CPUs, the
 #                     same raw.csv as scripts/bench.sh
 #   kernels/          the bzImages of base, spec, patched and ceiling
-#   qemu/             qemu-system-x86_64, every library it links (started
-#                     through its own ld-linux, so the host's libraries do
-#                     not matter) and the firmware it loads
+#   qemu/             qemu-system-x86_64, its TCG module, every library
+#                     they link (started through its own ld-linux, so the
+#                     host's libraries do not matter) and the firmware it
+#                     loads
 #   rootfs/           the guest's root, shared read-only over 9p (the
 #                     workbench's kernels have no initramfs support, and
 #                     the measured kernels must be the ones tested): busybox,
@@ -53,7 +54,13 @@ libs_of() {
 phase bundle "QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p'), its libraries and firmware"
 q=$(command -v qemu-system-x86_64)
 cp "$q" "$b/qemu/"
-for l in $(libs_of "$q"); do cp -L "$l" "$b/qemu/lib/"; done
+# Debian builds TCG as a module that QEMU loads at run time
+# (QEMU_MODULE_DIR, set by run.sh)
+moddir=$(dirname "$(dpkg -L qemu-system-x86 2>/dev/null | grep '/accel-tcg-x86_64\.so$' | head -1)")
+[ -f "$moddir/accel-tcg-x86_64.so" ] || die "no accel-tcg-x86_64.so (QEMU's TCG module) to pack"
+mkdir -p "$b/qemu/modules"
+cp "$moddir/accel-tcg-x86_64.so" "$b/qemu/modules/"
+for l in $(libs_of "$q") $(libs_of "$moddir/accel-tcg-x86_64.so"); do cp -L "$l" "$b/qemu/lib/"; done
 cp -L /lib64/ld-linux-x86-64.so.2 "$b/qemu/lib/ld-linux-x86-64.so.2"
 for f in bios-256k.bin linuxboot_dma.bin linuxboot.bin kvmvapic.bin pvh.bin multiboot_dma.bin; do
 	for d in /usr/share/qemu /usr/share/seabios; do

@@ -53,6 +53,8 @@ for k in $kernels; do
 done
 ld=$here/qemu/lib/ld-linux-x86-64.so.2
 [ -x "$ld" ] || die "the bundle's QEMU is missing ($ld)"
+# QEMU loads TCG as a module (Debian's build): from the bundle
+export QEMU_MODULE_DIR="$here/qemu/modules"
 qemu() { "$ld" --library-path "$here/qemu/lib" "$here/qemu/qemu-system-x86_64" "$@"; }
 qemu --version >/dev/null 2>&1 || die "the bundle's QEMU does not start here: $(qemu --version 2>&1 | head -3)"
 
