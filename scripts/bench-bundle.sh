@@ -56,7 +56,7 @@ q=$(command -v qemu-system-x86_64)
 cp "$q" "$b/qemu/"
 # Debian builds TCG as a module that QEMU loads at run time
 # (QEMU_MODULE_DIR, set by run.sh)
-moddir=$(dirname "$(dpkg -L qemu-system-x86 2>/dev/null | grep '/accel-tcg-x86_64\.so$' | head -1)")
+moddir=$(dirname "$(dpkg -L qemu-system-common 2>/dev/null | grep '/accel-tcg-x86_64\.so$' | head -1)")
 [ -f "$moddir/accel-tcg-x86_64.so" ] || die "no accel-tcg-x86_64.so (QEMU's TCG module) to pack"
 mkdir -p "$b/qemu/modules"
 cp "$moddir/accel-tcg-x86_64.so" "$b/qemu/modules/"
