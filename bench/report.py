@@ -71,6 +71,13 @@ def paired_ratio(byround, k, ref, b, p):
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half), n
 
 
+def table_head(columns, vs):
+    """The two header lines of a markdown table: bench, producers, kernel,
+    rounds, COLUMNS, then one ratio column per reference kernel."""
+    names = ["bench", "producers", "kernel", "rounds"] + columns + [f"vs {k}" for k in vs]
+    return ["| " + " | ".join(names) + " |", "| --- " * len(names) + "|"]
+
+
 def fmt_ratio(r, digits=2):
     """'1.39 [1.05-1.50]', with a * where the interval excludes 1."""
     if r is None:
@@ -109,9 +116,7 @@ def main_icount(shift, raw, out, machine):
              "spread: (max - min) / median over the rounds of one kernel. Ratios: operations per "
              "instruction, kernel / reference, paired by round, geometric mean [95 % t interval]; "
              "* where the interval excludes 1.", "",
-             "| bench | producers | kernel | rounds | instructions/op (median) | min-max | spread | "
-             + " | ".join(f"vs {k}" for k in vs) + " |",
-             "| --- " * (7 + len(vs)) + "|"]
+             *table_head(["instructions/op (median)", "min-max", "spread"], vs)]
     with open(f"{out}/icount.csv", "w") as f:
         f.write("kernel,bench,producers,rounds,insn_per_op_median,insn_min,insn_max,spread_pct\n")
         for b, p in keys:
@@ -167,9 +172,7 @@ def main():
              "Ratios: geometric mean of the per-round ratios (rounds pair the kernels, which ran "
              "interleaved) [95 % t interval]; * marks a ratio whose interval excludes 1: only "
              "those differences are resolved by the data (bench/report.py says why this interval).", "",
-             "| bench | producers | kernel | rounds | median M/s | min-max M/s | per producer M/s | "
-             + " | ".join(f"vs {k}" for k in vs) + " |",
-             "| --- " * (7 + len(vs)) + "|"]
+             *table_head(["median M/s", "min-max M/s", "per producer M/s"], vs)]
     for b in benches:
         for p in prods:
             for k in kernels:

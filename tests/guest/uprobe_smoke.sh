@@ -10,16 +10,7 @@
 #   uprobe_smoke.sh BINDIR
 set -u
 bin=$1
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "$(dirname "$0")/check.sh"
 
 count() {
 	"$bin/uprobe_count" -n "$(($2 * $3))" "$1" wb_probe_me -- "$1" "$2" "$3"
@@ -95,5 +86,4 @@ lock_churn() {
 check "with a thread doing mmap+munmap, a hit still takes no mmap lock" lock_churn
 
 umount $ovl/merged 2>/dev/null
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -9,17 +9,8 @@
 #   user_tools.sh BINDIR
 set -u
 bin=$1
-pass=0 fail=0
+. "$(dirname "$0")/check.sh"
 out=${WB_OUT:-/tmp}
-
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 
 # funclatency_start LOG ARGS...: start funclatency ARGS in the background
 # (line-buffered, so that its "Tracing" line shows when it has attached) and
@@ -97,5 +88,4 @@ bpftrace_exact() {
 }
 check "bpftrace uprobe and uretprobe count every call (2 threads, exact)" bpftrace_exact
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
