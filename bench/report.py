@@ -78,12 +78,17 @@ def table_head(columns, vs):
     return ["| " + " | ".join(names) + " |", "| --- " * len(names) + "|"]
 
 
+def resolved(r):
+    """Whether the interval of a paired_ratio() excludes 1."""
+    return r[1] > 1 or r[2] < 1
+
+
 def fmt_ratio(r, digits=2):
     """'1.39 [1.05-1.50]', with a * where the interval excludes 1."""
     if r is None:
         return "-"
     m, lo, hi, _ = r
-    mark = "*" if lo > 1 or hi < 1 else ""
+    mark = "*" if resolved(r) else ""
     return f"{m:.{digits}f}{mark} [{lo:.{digits}f}-{hi:.{digits}f}]"
 
 
@@ -100,11 +105,17 @@ def read_raw(raw):
     return runs, byround
 
 
+def kernels_of(runs):
+    """The kernels in the results, in ORDER, and the reference kernels that
+    ratios are given against."""
+    kernels = sorted({k for k, _, _ in runs}, key=lambda k: ORDER.index(k) if k in ORDER else 99)
+    return kernels, [k for k in ("base", "spec", "ceiling") if k in kernels]
+
+
 def main_icount(shift, raw, out, machine):
     runs, byround = read_raw(raw)
-    kernels = sorted({k for k, _, _ in runs}, key=lambda k: ORDER.index(k) if k in ORDER else 99)
+    kernels, vs = kernels_of(runs)
     keys = list(dict.fromkeys((b, p) for _, b, p in runs))
-    vs = [k for k in ("base", "spec", "ceiling") if k in kernels]
 
     def insn(mps):
         return 1000.0 / ((1 << shift) * mps) if mps > 0 else float("inf")
@@ -143,7 +154,7 @@ def main():
         return
     raw, out, machine = sys.argv[1], sys.argv[2], sys.argv[3]
     runs, byround = read_raw(raw)
-    kernels = sorted({k for k, _, _ in runs}, key=lambda k: ORDER.index(k) if k in ORDER else 99)
+    kernels, vs = kernels_of(runs)
     benches = list(dict.fromkeys(b for _, b, _ in runs))
     prods = sorted({p for _, _, p in runs})
     med = {key: statistics.median(v) for key, v in runs.items()}
@@ -157,7 +168,6 @@ def main():
                     if v:
                         f.write(f"{k},{b},{p},{len(v)},{med[(k, b, p)]:.3f},{min(v):.3f},{max(v):.3f}\n")
 
-    vs = [k for k in ("base", "spec", "ceiling") if k in kernels]
     with open(f"{out}/uprobe-ratios.csv", "w") as f:
         f.write("bench,producers,kernel,vs,rounds,ratio_geomean,ci95_low,ci95_high,resolved\n")
         for b in benches:
@@ -166,7 +176,7 @@ def main():
                     for ref in vs:
                         r = paired_ratio(byround, k, ref, b, p) if ref != k else None
                         if r:
-                            res = "yes" if r[1] > 1 or r[2] < 1 else "no"
+                            res = "yes" if resolved(r) else "no"
                             f.write(f"{b},{p},{k},{ref},{r[3]},{r[0]:.3f},{r[1]:.3f},{r[2]:.3f},{res}\n")
     lines = [f"Machine: {machine}.", "",
              "Ratios: geometric mean of the per-round ratios (rounds pair the kernels, which ran "

@@ -19,24 +19,17 @@ set -eu
 #    for the SPDX file list)
 #  docs: python3-sphinx python3-sphinx-rtd-theme python3-yaml
 #  bench: gnuplot-nox; the bench bundle: busybox-static
-#  .ci/run: procps (free)
 PKGS="linux-source-6.12 xz-utils git build-essential bc bison flex libelf-dev
 libssl-dev dwarves ccache cpio kmod python3 perl qemu-system-x86
 libbpf-tools bpftrace clang-19 llvm-19 lld-19 libcap-dev zlib1g-dev zstd pkg-config
 rsync gcc-multilib liburcu-dev python3-ply python3-git python3-sphinx
-python3-sphinx-rtd-theme python3-yaml gnuplot-nox busybox-static procps"
+python3-sphinx-rtd-theme python3-yaml gnuplot-nox busybox-static"
 
-# Commands the scripts and the builds run, with the package that has each.
-CMDS="git:git xz:xz-utils tar:tar gcc:build-essential make:build-essential
-bc:bc bison:bison flex:flex pahole:dwarves ccache:ccache cpio:cpio
-depmod:kmod python3:python3 perl:perl qemu-system-x86_64:qemu-system-x86
-funclatency:libbpf-tools bpftrace:bpftrace clang-19:clang-19 llc-19:llvm-19
-llvm-strip-19:llvm-19 ld.lld-19:lld-19 pkg-config:pkg-config rsync:rsync zstd:zstd
-gnuplot:gnuplot-nox busybox:busybox-static free:procps sphinx-build:python3-sphinx"
+# The commands the scripts and builds run: WB_CMDS in lib.sh.
 
 check_cmds() {
 	bad=
-	for c in $CMDS; do
+	for c in $WB_CMDS; do
 		command -v "${c%%:*}" >/dev/null 2>&1 || bad="$bad ${c%%:*} (${c#*:})"
 	done
 	python3 -c 'import ply, git, yaml' 2>/dev/null ||

@@ -27,6 +27,17 @@ phase() {
 	printf '==> [%s] %s (t+%ss)\n' "$1" "$2" "$(( $(date +%s) - T0 ))"
 }
 
+# The commands the scripts and the builds run, with the Debian package that
+# has each: scripts/deps.sh checks them all after installing, need_cmd
+# names the package of a missing one.
+WB_CMDS="git:git xz:xz-utils tar:tar gcc:build-essential make:build-essential
+bc:bc bison:bison flex:flex pahole:dwarves ccache:ccache cpio:cpio
+depmod:kmod python3:python3 perl:perl qemu-system-x86_64:qemu-system-x86
+funclatency:libbpf-tools bpftrace:bpftrace clang-19:clang-19 llc-19:llvm-19
+llvm-strip-19:llvm-19 ld.lld-19:lld-19 pkg-config:pkg-config rsync:rsync
+zstd:zstd gnuplot:gnuplot-nox busybox:busybox-static
+sphinx-build:python3-sphinx"
+
 need_cmd() {
 	for _c in "$@"; do
 		command -v "$_c" >/dev/null 2>&1 ||
@@ -35,13 +46,10 @@ need_cmd() {
 }
 
 pkg_of() {
-	case $1 in
-	qemu-system-x86_64) echo qemu-system-x86 ;;
-	clang-19|llc-19|llvm-strip-19) echo clang-19 llvm-19 ;;
-	ld.lld-19) echo lld-19 ;;
-	pahole) echo dwarves ;;
-	*) echo "$1" ;;
-	esac
+	for _e in $WB_CMDS; do
+		[ "${_e%%:*}" = "$1" ] && { echo "${_e#*:}"; return; }
+	done
+	echo "$1"
 }
 
 # need_disk DIR GIB: refuse to start when DIR's file system has less free space.
