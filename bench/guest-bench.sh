@@ -3,7 +3,9 @@
 # "RESULT bench producers M/s" line per run.  trig-* benchmarks are the BPF
 # selftests' bench; mm-* are bench/mm_write_bench.c (one thread only);
 # churn-wN are bench/uprobe_churn.c with N writer threads (also reporting
-# the writers' mmap+munmap rate as churn-writer-wN).
+# the writers' mmap+munmap rate as churn-writer-wN); buildid-wN the same
+# with a user stack with build IDs taken on every hit (uprobe_churn -b),
+# which also reports the share of valid top frames as buildid-valid-wN.
 #   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION PRODUCERS BENCH...
 # PRODUCERS: a number N for 1..N, or a comma-separated list (1,2,4,8).
 set -eu
@@ -35,6 +37,15 @@ for b in "$@"; do
 		[ "$w" -gt 0 ] && ps="0 $prods"
 		for p in $ps; do
 			out=$("$progs/uprobe_churn" -p "$p" -w "$w" -d "$dur" 2>&1) ||
+				fail "$out" "$b" "$p"
+			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
+		done
+		continue
+		;;
+	buildid-w*)
+		w=${b#buildid-w}
+		for p in $prods; do
+			out=$("$progs/uprobe_churn" -b -p "$p" -w "$w" -d "$dur" 2>&1) ||
 				fail "$out" "$b" "$p"
 			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
 		done

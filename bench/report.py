@@ -3,7 +3,9 @@
 """Aggregate the raw bench results: median and spread per (kernel, bench,
 producers), a markdown table with per-producer throughput and ratios, a
 gnuplot PNG of per-producer throughput against producers for the selftests'
-trig-* benchmarks, and one of the churn benchmarks (bench/uprobe_churn.c).
+trig-* benchmarks, one of the churn benchmarks (bench/uprobe_churn.c) and
+one of its build-ID variant (uprobe_churn -b), whose share of valid build
+IDs (buildid-valid-*, in %) gets a table of its own.
 
 Ratios between kernels come with a 95 % confidence interval.  The kernels
 run interleaved (A B C A B C ...), so the rounds pair them: per round, the
@@ -40,6 +42,10 @@ from collections import defaultdict
 # whole series; ceiling: the base with the mmap lock dropped (unsafe).
 ORDER = ["base", "spec", "patched", "ceiling"]
 
+# Rows that are a share in percent, not a rate: uprobe_churn -b's share of
+# hits whose stack's top frame got a valid build ID.
+SHARE = "buildid-valid-"
+
 
 def title_of(bench):
     """Panel title: the bench name, and what the churn rows measure."""
@@ -48,6 +54,13 @@ def title_of(bench):
     if bench.startswith("churn-w"):
         n = bench[len("churn-w"):]
         return f"{bench}: uprobe calls/s, {n} writer thread{'' if n == '1' else 's'}"
+    if bench.startswith(SHARE):
+        return f"{bench}: % of top frames with a valid build ID"
+    if bench.startswith("buildid-writer-w"):
+        return f"{bench}: mmap+munmap/s of the writer beside the producers"
+    if bench.startswith("buildid-w"):
+        n = bench[len("buildid-w"):]
+        return f"{bench}: uprobe calls/s with a build-ID stack, {n} writer{'' if n == '1' else 's'}"
     return bench
 
 
@@ -105,6 +118,25 @@ def read_raw(raw):
     return runs, byround
 
 
+def share_table(runs, byround, kernels, vs):
+    """The markdown lines of the build-ID share rows, [] without any."""
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs if b.startswith(SHARE)))
+    if not keys:
+        return []
+    lines = ["", "Build IDs: share of uprobe hits whose user stack's top frame got a valid build ID "
+             "(uprobe_churn -b, buildid-valid-wN: N writer threads), in %; ratios as above.", "",
+             *table_head(["median %", "min-max %"], vs)]
+    for b, p in keys:
+        for k in kernels:
+            v = runs.get((k, b, p))
+            if not v:
+                continue
+            ratios = [fmt_ratio(paired_ratio(byround, k, r, b, p)) if r != k else "-" for r in vs]
+            lines.append(f"| {b} | {p} | {k} | {len(v)} | {statistics.median(v):.2f} | "
+                         f"{min(v):.2f}-{max(v):.2f} | " + " | ".join(ratios) + " |")
+    return lines
+
+
 def kernels_of(runs):
     """The kernels in the results, in ORDER, and the reference kernels that
     ratios are given against."""
@@ -115,15 +147,16 @@ def kernels_of(runs):
 def main_icount(shift, raw, out, machine):
     runs, byround = read_raw(raw)
     kernels, vs = kernels_of(runs)
-    keys = list(dict.fromkeys((b, p) for _, b, p in runs))
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs if not b.startswith(SHARE)))
 
     def insn(mps):
         return 1000.0 / ((1 << shift) * mps) if mps > 0 else float("inf")
 
     lines = [f"Guest instructions per operation. {machine}.", "",
              "An operation is one loop iteration of the benchmark: a call of the probed function "
-             "(churn-w*), an mmap+munmap pair of the writer (churn-writer-w*), one write-path "
-             "operation (mm-*); the instructions of every vCPU in the measured window count. "
+             "(churn-w*), the same with the user stack and its build IDs taken by the BPF program "
+             "(buildid-w*), an mmap+munmap pair of the writer (churn-writer-w*, buildid-writer-w*), "
+             "one write-path operation (mm-*); the instructions of every vCPU in the measured window count. "
              "spread: (max - min) / median over the rounds of one kernel. Ratios: operations per "
              "instruction, kernel / reference, paired by round, geometric mean [95 % t interval]; "
              "* where the interval excludes 1.", "",
@@ -143,6 +176,7 @@ def main_icount(shift, raw, out, machine):
                           for r in vs]
                 lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.0f} | {min(ins):.0f}-{max(ins):.0f} | "
                              f"{spread:.2f} % | " + " | ".join(ratios) + " |")
+    lines += share_table(runs, byround, kernels, vs)
     with open(f"{out}/icount.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -184,6 +218,8 @@ def main():
              "those differences are resolved by the data (bench/report.py says why this interval).", "",
              *table_head(["median M/s", "min-max M/s", "per producer M/s"], vs)]
     for b in benches:
+        if b.startswith(SHARE):
+            continue
         for p in prods:
             for k in kernels:
                 v = runs.get((k, b, p))
@@ -195,6 +231,7 @@ def main():
                 per = f"{m / p:.3f}" if p else "-"
                 lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.3f} | {min(v):.3f}-{max(v):.3f} | "
                              f"{per} | " + " | ".join(ratios) + " |")
+    lines += share_table(runs, byround, kernels, vs)
     with open(f"{out}/uprobe-scaling.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -208,6 +245,9 @@ def main():
     plot(runs, med, kernels, [b for b in benches if b.startswith("churn-")], machine,
          f"{out}/uprobe-churn", "uprobe calls and writer mmap+munmap, with and without a writer thread (M/s)",
          False)
+    plot(runs, med, kernels, [b for b in benches if b.startswith("buildid-")], machine,
+         f"{out}/uprobe-buildid", "uprobe calls with a build-ID stack trace each (M/s), writer mmap+munmap "
+         "(M/s), top frames with a valid build ID (%)", False)
 
 
 def plot(runs, med, kernels, benches, machine, stem, title, per_producer):

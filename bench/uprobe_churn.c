@@ -8,13 +8,18 @@
  * iteration takes mmap_lock for writing twice, so the speculative uprobe
  * lookup keeps failing: this measures what the fallback costs both sides.
  *
- *   uprobe_churn [-p PRODUCERS] [-w WRITERS] [-d SECONDS]
+ *   uprobe_churn [-b] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]
  *
  * After a one-second warm-up, counts for SECONDS and prints
  *   RESULT churn-w<WRITERS> <PRODUCERS> <uprobe calls, M/s>
  *   RESULT churn-writer-w<WRITERS> <PRODUCERS> <mmap+munmap pairs, M/s>
  * (the second line only with writers; PRODUCERS may be 0 for the writer
- * alone), and a line with the totals over the whole run.  It also checks that the BPF program counted every call: a
+ * alone), and a line with the totals over the whole run.  With -b the BPF
+ * program also takes the user stack with build IDs on every hit, as a
+ * profiler does, the rows are named buildid-* instead of churn-*, and one
+ * more line gives the share of hits whose top frame (the probed function)
+ * got a valid build ID:
+ *   RESULT buildid-valid-w<WRITERS> <PRODUCERS> <percent>  It also checks that the BPF program counted every call: a
  * benchmark of a lookup that loses hits would be meaningless.  Exit 0 on
  * success.
  */
@@ -107,6 +112,11 @@ int main(int argc, char **argv)
 {
 	int nprod = 1, nwrite = 0, dur = 5, opt, nthr;
 	unsigned long calls0, ops0, calls, ops, total;
+	unsigned long long valid0, valid;
+	const char *name = "churn";
+	struct bpf_program *prog;
+	struct bpf_link **link;
+	bool stacks = false;
 	pthread_t thr[MAX_THREADS];
 	struct uprobe_count_bpf *skel;
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "wb_churn_target");
@@ -114,13 +124,14 @@ int main(int argc, char **argv)
 	ssize_t len;
 	double t0, t1;
 
-	while ((opt = getopt(argc, argv, "p:w:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "bp:w:d:")) != -1) {
 		switch (opt) {
+		case 'b': stacks = true; name = "buildid"; break;
 		case 'p': nprod = atoi(optarg); break;
 		case 'w': nwrite = atoi(optarg); break;
 		case 'd': dur = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-p PRODUCERS] [-w WRITERS] [-d SECONDS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-b] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -142,9 +153,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uprobe_churn: cannot load the BPF program\n");
 		return 1;
 	}
-	skel->links.count_hit = bpf_program__attach_uprobe_opts(skel->progs.count_hit,
-								 0, exe, 0, &uo);
-	if (!skel->links.count_hit) {
+	prog = stacks ? skel->progs.stack_hit : skel->progs.count_hit;
+	link = stacks ? &skel->links.stack_hit : &skel->links.count_hit;
+	*link = bpf_program__attach_uprobe_opts(prog, 0, exe, 0, &uo);
+	if (!*link) {
 		fprintf(stderr, "uprobe_churn: cannot attach to wb_churn_target in %s\n", exe);
 		return 1;
 	}
@@ -158,10 +170,12 @@ int main(int argc, char **argv)
 	sleep(1);
 	t0 = now();
 	calls0 = sum(0, nprod);
+	valid0 = skel->bss->stacks_valid;
 	ops0 = sum(nprod, nthr);
 	sleep(dur);
 	t1 = now();
 	calls = sum(0, nprod) - calls0;
+	valid = skel->bss->stacks_valid - valid0;
 	ops = sum(nprod, nthr) - ops0;
 	atomic_store(&stop, true);
 	for (int i = 0; i < nthr; i++)
@@ -176,9 +190,13 @@ int main(int argc, char **argv)
 	printf("uprobe_churn: %lu calls, %llu BPF hits, %lu mmap+munmap in all\n",
 	       total, (unsigned long long)skel->bss->hits, sum(nprod, nthr));
 	if (nprod)
-		printf("RESULT churn-w%d %d %.6f\n", nwrite, nprod, calls / (t1 - t0) / 1e6);
+		printf("RESULT %s-w%d %d %.6f\n", name, nwrite, nprod, calls / (t1 - t0) / 1e6);
 	if (nwrite)
-		printf("RESULT churn-writer-w%d %d %.6f\n", nwrite, nprod, ops / (t1 - t0) / 1e6);
+		printf("RESULT %s-writer-w%d %d %.6f\n", name, nwrite, nprod, ops / (t1 - t0) / 1e6);
+	/* calls and valid were read a moment apart: cap at 100 % */
+	if (stacks && calls)
+		printf("RESULT buildid-valid-w%d %d %.3f\n", nwrite, nprod,
+		       valid >= calls ? 100.0 : 100.0 * valid / calls);
 	uprobe_count_bpf__destroy(skel);
 	return 0;
 }

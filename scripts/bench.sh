@@ -3,8 +3,8 @@
 # interleaved (A B C A B C ...) for several rounds, median and spread.
 #   scripts/bench.sh [-r ROUNDS] [-d SECONDS] [-p MAXPROD] [-k "KERNELS"] [-b "BENCHES"] [-o DIR] [-i SHIFT]
 # Writes DIR/raw.csv, DIR/uprobe-scaling.csv, DIR/uprobe-scaling.md,
-# DIR/uprobe-ratios.csv, DIR/uprobe-scaling.png and DIR/uprobe-churn.png
-# (DIR defaults to results/).
+# DIR/uprobe-ratios.csv, DIR/uprobe-scaling.png, DIR/uprobe-churn.png and
+# DIR/uprobe-buildid.png (DIR defaults to results/).
 # -i SHIFT: instruction counting instead (QEMU -icount shift=SHIFT,
 # single-threaded TCG, run-guest.sh's ICOUNT): the guest clock advances
 # 2^SHIFT ns per instruction, so a rate in guest time gives guest
@@ -15,7 +15,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 rounds=3 dur=5 maxp=2 kernels="base patched" out=$TOP/results shift=
-benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop mm-mmap-munmap mm-mprotect mm-fault churn-w0 churn-w1"
+benches="trig-uprobe-nop trig-uprobe-push trig-uprobe-ret trig-uretprobe-nop trig-uprobe-multi-nop trig-uretprobe-multi-nop mm-mmap-munmap mm-mprotect mm-fault churn-w0 churn-w1 buildid-w0 buildid-w1"
 bset=
 while getopts r:d:p:k:b:o:i: o; do
 	case $o in
@@ -32,7 +32,7 @@ done
 cpus=$maxp raw=$out/raw.csv
 if [ -n "$shift" ]; then
 	export ICOUNT=$shift
-	[ -n "$bset" ] || benches="churn-w0 churn-w1 mm-mmap-munmap mm-mprotect mm-fault"
+	[ -n "$bset" ] || benches="churn-w0 churn-w1 buildid-w0 buildid-w1 mm-mmap-munmap mm-mprotect mm-fault"
 	case " $benches " in *" trig-"*) die "-i: the selftests' bench (trig-*) is not run under icount" ;; esac
 	# One producer, one vCPU: the churn writer shares it through the
 	# guest's scheduler.  With two vCPUs, single-threaded TCG runs them in

@@ -10,6 +10,8 @@
 # fails when it did not within SECONDS: then a clean KCSAN run would
 # prove nothing about those tiers.  The mmap_lock tier is rarely reached
 # by two threads at once; whether its canary was caught is only printed.
+# Then the same for the build-ID lookup of kernel/bpf/stackmap.c under the
+# per-VMA locks (uprobe_churn -b: a build-ID stack trace on every hit).
 #   kcsan_canary.sh BINDIR SECONDS
 set -u
 bin=$1 secs=$2
@@ -29,11 +31,21 @@ addr() {
 	printf '0x%s%08x' "$hi" $((0x$lo + 8 * i))
 }
 caught() { dmesg | grep -q -E "(read|write|read-write) to $(addr "$1") of 8 bytes"; }
+# The build-ID lookup's canary, stackmap_kcsan_canary, under the per-VMA
+# locks of stackmap.c: uprobe_churn -b takes a build-ID stack on each hit.
+bid=$(sed -n 's/^\([0-9a-f]*\) [bBdD] stackmap_kcsan_canary$/0x\1/p' /proc/kallsyms)
+[ -n "$bid" ] || { echo "kcsan_canary: no stackmap_kcsan_canary in /proc/kallsyms: not the canary kernel?"; exit 1; }
+caught_bid() { dmesg | grep -q -E "(read|write|read-write) to $bid of 8 bytes"; }
 while [ "$(date +%s)" -lt "$end" ]; do
 	"$bin/uprobe_churn" -p 3 -w 1 -d 5 >/dev/null ||
 		{ echo "kcsan_canary: uprobe_churn FAILED after $runs runs"; exit 1; }
 	runs=$((runs + 1))
 	caught vma_entry && caught vma_locked && break
+done
+while [ "$(date +%s)" -lt "$end" ] && ! caught_bid; do
+	"$bin/uprobe_churn" -b -p 3 -w 1 -d 5 >/dev/null ||
+		{ echo "kcsan_canary: uprobe_churn -b FAILED after $runs runs"; exit 1; }
+	runs=$((runs + 1))
 done
 grep -E '^(enabled|setup_watchpoints|data_races):' /sys/kernel/debug/kcsan | sed 's/^/kcsan: /'
 rc=0
@@ -47,4 +59,10 @@ for site in vma_entry vma_locked mmap_locked; do
 		rc=1
 	fi
 done
+if caught_bid; then
+	echo "kcsan_canary: caught in stackmap_kcsan_canary_vma_locked ($bid) after $runs runs"
+else
+	echo "kcsan_canary: NOT caught in stackmap_kcsan_canary_vma_locked in ${secs}s ($runs runs): KCSAN does not watch the build-ID lookup under the VMA locks"
+	rc=1
+fi
 exit $rc

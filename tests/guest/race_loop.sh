@@ -2,7 +2,7 @@
 # Runs inside the guest: tests/uprobe_race.c again and again for SECONDS,
 # alternating a plain file and an overlayfs copy (backing file), and
 # bench/uprobe_churn.c (exact count with a thread mapping and unmapping
-# other memory); stops at the first failure.  For the debug kernels, whose
+# other memory, also with build-ID stack traces); stops at the first failure.  For the debug kernels, whose
 # console run-guest.sh checks for KASAN, KCSAN, lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS
 set -u
@@ -19,6 +19,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	# a writer of unrelated memory beside the hits: the per-VMA lock tier
 	"$bin/uprobe_churn" -p 1 -w 1 -d 10 >/dev/null ||
 		{ echo "race_loop: uprobe_churn FAILED after $runs runs"; exit 1; }
+	runs=$((runs + 1))
+	# the same with a build-ID stack trace on each hit: stackmap.c's
+	# per-VMA lock tier and its mmap_lock fallback
+	"$bin/uprobe_churn" -b -p 1 -w 1 -d 10 >/dev/null ||
+		{ echo "race_loop: uprobe_churn -b FAILED after $runs runs"; exit 1; }
 	runs=$((runs + 1))
 done
 umount $ovl/merged
