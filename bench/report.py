@@ -32,6 +32,7 @@ the rounds of one kernel lie apart, and the ratios (operations per
 instruction, paired by round, with the same t interval).
 """
 import csv
+import re
 import math
 import statistics
 import subprocess
@@ -42,9 +43,9 @@ from collections import defaultdict
 # whole series; ceiling: the base with the mmap lock dropped (unsafe).
 ORDER = ["base", "spec", "patched", "ceiling"]
 
-# Rows that are a share in percent, not a rate: uprobe_churn -b's share of
-# hits whose stack's top frame got a valid build ID.
-SHARE = "buildid-valid-"
+# Rows that are a share in percent, not a rate: uprobe_churn -b's (-s's,
+# -c's) share of hits (samples) whose stack's top frame got a valid build ID.
+SHARE = re.compile(r"^buildid(-sleepable|-clock)?-valid-")
 
 
 def title_of(bench):
@@ -54,7 +55,7 @@ def title_of(bench):
     if bench.startswith("churn-w"):
         n = bench[len("churn-w"):]
         return f"{bench}: uprobe calls/s, {n} writer thread{'' if n == '1' else 's'}"
-    if bench.startswith(SHARE):
+    if SHARE.match(bench):
         return f"{bench}: % of top frames with a valid build ID"
     if bench.startswith("buildid-writer-w"):
         return f"{bench}: mmap+munmap/s of the writer beside the producers"
@@ -120,7 +121,7 @@ def read_raw(raw):
 
 def share_table(runs, byround, kernels, vs):
     """The markdown lines of the build-ID share rows, [] without any."""
-    keys = list(dict.fromkeys((b, p) for _, b, p in runs if b.startswith(SHARE)))
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs if SHARE.match(b)))
     if not keys:
         return []
     lines = ["", "Build IDs: share of uprobe hits whose user stack's top frame got a valid build ID "
@@ -147,7 +148,7 @@ def kernels_of(runs):
 def main_icount(shift, raw, out, machine):
     runs, byround = read_raw(raw)
     kernels, vs = kernels_of(runs)
-    keys = list(dict.fromkeys((b, p) for _, b, p in runs if not b.startswith(SHARE)))
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs if not SHARE.match(b)))
 
     def insn(mps):
         return 1000.0 / ((1 << shift) * mps) if mps > 0 else float("inf")
@@ -218,7 +219,7 @@ def main():
              "those differences are resolved by the data (bench/report.py says why this interval).", "",
              *table_head(["median M/s", "min-max M/s", "per producer M/s"], vs)]
     for b in benches:
-        if b.startswith(SHARE):
+        if SHARE.match(b):
             continue
         for p in prods:
             for k in kernels:

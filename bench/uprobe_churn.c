@@ -8,7 +8,7 @@
  * iteration takes mmap_lock for writing twice, so the speculative uprobe
  * lookup keeps failing: this measures what the fallback costs both sides.
  *
- *   uprobe_churn [-b] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]
+ *   uprobe_churn [-b | -s | -c] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]
  *
  * After a one-second warm-up, counts for SECONDS and prints
  *   RESULT churn-w<WRITERS> <PRODUCERS> <uprobe calls, M/s>
@@ -19,16 +19,23 @@
  * profiler does, the rows are named buildid-* instead of churn-*, and one
  * more line gives the share of hits whose top frame (the probed function)
  * got a valid build ID:
- *   RESULT buildid-valid-w<WRITERS> <PRODUCERS> <percent>  It also checks that the BPF program counted every call: a
+ *   RESULT buildid-valid-w<WRITERS> <PRODUCERS> <percent>
+ * -s does the same from a sleepable uprobe program (rows buildid-sleepable-*).
+ * -c instead samples the producers with a perf_event program on cpu-clock
+ * (1 ms, hard irq context) that takes the stack, keeps the plain counting
+ * uprobe, and adds the share of samples whose top frame got a build ID:
+ *   RESULT buildid-clock-valid-w<WRITERS> <PRODUCERS> <percent>  It also checks that the BPF program counted every call: a
  * benchmark of a lookup that loses hits would be meaningless.  Exit 0 on
  * success.
  */
 #define _GNU_SOURCE
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -49,10 +56,11 @@ void wb_churn_target(void)
 	asm volatile("nop");
 }
 
-/* One counter per thread, each on its own cache line. */
+/* One counter per thread, each on its own cache line, and its thread ID. */
 static struct {
 	_Atomic unsigned long n;
-	char pad[64 - sizeof(unsigned long)];
+	_Atomic int tid;
+	char pad[64 - sizeof(unsigned long) - sizeof(int)];
 } count[MAX_THREADS] __attribute__((aligned(64)));
 
 static atomic_bool stop;
@@ -61,6 +69,8 @@ static void *producer(void *arg)
 {
 	_Atomic unsigned long *n = arg;
 
+	/* n is the first member of its thread's count[] entry */
+	atomic_store(&((typeof(&count[0]))arg)->tid, syscall(SYS_gettid));
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		wb_churn_target();
 		atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1,
@@ -112,11 +122,12 @@ int main(int argc, char **argv)
 {
 	int nprod = 1, nwrite = 0, dur = 5, opt, nthr;
 	unsigned long calls0, ops0, calls, ops, total;
-	unsigned long long valid0, valid;
+	unsigned long long valid0, valid, samples0, samples;
 	const char *name = "churn";
 	struct bpf_program *prog;
 	struct bpf_link **link;
-	bool stacks = false;
+	struct bpf_link *clock[MAX_THREADS] = {};
+	bool stacks = false, sleepable = false, sample = false;
 	pthread_t thr[MAX_THREADS];
 	struct uprobe_count_bpf *skel;
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "wb_churn_target");
@@ -124,14 +135,17 @@ int main(int argc, char **argv)
 	ssize_t len;
 	double t0, t1;
 
-	while ((opt = getopt(argc, argv, "bp:w:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "bscp:w:d:")) != -1) {
 		switch (opt) {
 		case 'b': stacks = true; name = "buildid"; break;
+		case 's': stacks = sleepable = true; name = "buildid-sleepable"; break;
+		case 'c': sample = true; name = "buildid-clock"; break;
 		case 'p': nprod = atoi(optarg); break;
 		case 'w': nwrite = atoi(optarg); break;
 		case 'd': dur = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-b] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-b | -s | -c] [-p PRODUCERS] [-w WRITERS] [-d SECONDS]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -153,8 +167,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uprobe_churn: cannot load the BPF program\n");
 		return 1;
 	}
-	prog = stacks ? skel->progs.stack_hit : skel->progs.count_hit;
-	link = stacks ? &skel->links.stack_hit : &skel->links.count_hit;
+	prog = sleepable ? skel->progs.stack_hit_sleepable :
+	       stacks ? skel->progs.stack_hit : skel->progs.count_hit;
+	link = sleepable ? &skel->links.stack_hit_sleepable :
+	       stacks ? &skel->links.stack_hit : &skel->links.count_hit;
 	*link = bpf_program__attach_uprobe_opts(prog, 0, exe, 0, &uo);
 	if (!*link) {
 		fprintf(stderr, "uprobe_churn: cannot attach to wb_churn_target in %s\n", exe);
@@ -167,15 +183,37 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* -c: a cpu-clock sampling event on each producer */
+	for (int i = 0; sample && i < nprod; i++) {
+		struct perf_event_attr attr = {
+			.size = sizeof(attr),
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.sample_period = 1000000,
+		};
+		int fd;
+
+		while (!atomic_load(&count[i].tid))
+			sched_yield();
+		fd = syscall(__NR_perf_event_open, &attr, atomic_load(&count[i].tid), -1, -1,
+			     PERF_FLAG_FD_CLOEXEC);
+		clock[i] = fd < 0 ? NULL : bpf_program__attach_perf_event(skel->progs.stack_sample, fd);
+		if (!clock[i]) {
+			fprintf(stderr, "uprobe_churn: cannot sample producer %d on cpu-clock\n", i);
+			return 1;
+		}
+	}
 	sleep(1);
 	t0 = now();
 	calls0 = sum(0, nprod);
-	valid0 = skel->bss->stacks_valid;
+	valid0 = sample ? skel->bss->samples_valid : skel->bss->stacks_valid;
+	samples0 = skel->bss->samples;
 	ops0 = sum(nprod, nthr);
 	sleep(dur);
 	t1 = now();
 	calls = sum(0, nprod) - calls0;
-	valid = skel->bss->stacks_valid - valid0;
+	valid = (sample ? skel->bss->samples_valid : skel->bss->stacks_valid) - valid0;
+	samples = skel->bss->samples - samples0;
 	ops = sum(nprod, nthr) - ops0;
 	atomic_store(&stop, true);
 	for (int i = 0; i < nthr; i++)
@@ -195,8 +233,18 @@ int main(int argc, char **argv)
 		printf("RESULT %s-writer-w%d %d %.6f\n", name, nwrite, nprod, ops / (t1 - t0) / 1e6);
 	/* calls and valid were read a moment apart: cap at 100 % */
 	if (stacks && calls)
-		printf("RESULT buildid-valid-w%d %d %.3f\n", nwrite, nprod,
+		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,
 		       valid >= calls ? 100.0 : 100.0 * valid / calls);
+	if (sample) {
+		if (!samples) {
+			fprintf(stderr, "FAIL: uprobe_churn: no cpu-clock sample in %d s\n", dur);
+			return 1;
+		}
+		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,
+		       valid >= samples ? 100.0 : 100.0 * valid / samples);
+	}
+	for (int i = 0; i < nprod; i++)
+		bpf_link__destroy(clock[i]);
 	uprobe_count_bpf__destroy(skel);
 	return 0;
 }

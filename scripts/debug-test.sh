@@ -18,8 +18,9 @@ FLAVOUR=$flavour "$TOP/scripts/build.sh" "$kernel"
 make -s -C "$TOP/tests"
 # KCSAN: first prove that it watches the code in question.  The canary
 # kernel is this kernel with tests/kcsan-canary.patch, a deliberate data
-# race in the lookup's fallback tiers (per-VMA lock, mmap_lock); KCSAN must
-# report it, or a clean run below would prove nothing about those tiers.
+# race in the lookup's fallback tiers (per-VMA lock, mmap_lock) and in the
+# build-ID lookup under the per-VMA locks (kernel/bpf/stackmap.c); KCSAN
+# must report them, or a clean run below would prove nothing about that code.
 if [ "$flavour" = kcsan ] && [ "$kernel" = patched ]; then
 	FLAVOUR=kcsan "$TOP/scripts/build.sh" canary
 	phase debug-test "canary: KCSAN must report the race injected into the fallback tiers"
@@ -28,7 +29,9 @@ if [ "$flavour" = kcsan ] && [ "$kernel" = patched ]; then
 	  # the canary's races, reported in the function the lookup is inlined
 	  # into (kcsan_canary.sh tells them apart by the counters' addresses);
 	  # accepted in this run only, the real run below must be clean
-	  echo '^BUG: KCSAN: data-race in uprobe_notify_resume( / uprobe_notify_resume|\+0x[0-9a-f]+/0x[0-9a-f]+)$'; } >"$known"
+	  echo '^BUG: KCSAN: data-race in uprobe_notify_resume( / uprobe_notify_resume|\+0x[0-9a-f]+/0x[0-9a-f]+)$'
+	  # and the build-ID lookup's, in stackmap.c
+	  echo '^BUG: KCSAN: data-race in (stackmap_kcsan_canary_vma_locked|stack_map_get_build_id_[a-z_]+|__bpf_get_stack|bpf_get_stack[a-z_]*)( / [a-z_.0-9]+|\+0x[0-9a-f]+/0x[0-9a-f]+)$'; } >"$known"
 	GUEST_KNOWN_REPORTS=$known "$TOP/scripts/run-guest.sh" -k canary-kcsan -c 4 -t 1200 -- \
 		sh "$TOP/tests/guest/kcsan_canary.sh" "$BUILD/tests" 600 ||
 		die "KCSAN did not catch the canary race in the fallback tiers: it does not watch them"

@@ -11,7 +11,8 @@ set -eu
 
 [ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
 need_cmd gcc make
-OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o"
+OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o kernel/locking/rwsem.o
+	kernel/bpf/stackmap.o kernel/bpf/task_iter.o"
 touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep -v '^tools/')
 set_kernel_cc
 cc=$KCC

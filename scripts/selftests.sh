@@ -3,7 +3,9 @@
 # built with the selftests' config (FLAVOUR=selftests, see build.sh).
 #   scripts/selftests.sh [patched|base] [TESTS]
 # TESTS is test_progs' -t list; by default every test that attaches
-# uprobes or uretprobes (SELFTESTS below).  Builds the kernel, then
+# uprobes or uretprobes (SELFTESTS below).  With build_id_busy in the list,
+# that test runs once more, verbose, for its figures
+# (results/build_id_busy-<kernel>.txt).  Builds the kernel, then
 # test_progs and bpf_testmod.ko with clang-19 against that kernel into
 # build/selftests-<kernel>/, then runs them in the guest.  Exit status is
 # test_progs' own.
@@ -72,7 +74,11 @@ rc=0
 			case \$l in 'exit 0') ;; 'exit '*)
 				dmesg | grep -A 14 'fatal signal' | head -60 | sed 's/^/[0] dmesg: /' ;;
 			esac
-		done" \
+		done
+	case ',$tests,' in *,build_id_busy,*)
+		./test_progs -v -t build_id_busy 2>&1 |
+			grep -a -E 'last [0-9]+ of [0-9]+ samples:|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
+	esac" \
 	>"$out/run.log" 2>&1 || rc=$?
 tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
 # results/selftests-KERNEL.txt: one line per test and subtest, with the
@@ -88,6 +94,13 @@ tr -d '\r' <"$out/run.log" | awk -v k="$kernel" '
 	/Summary:/ { sub(/^\[[0-9]+\] /, ""); print "test_progs on the " k " kernel: " $0 }' \
 	>"$TOP/results/selftests-$kernel.txt"
 phase selftests "results/selftests-$kernel.txt written"
+# build_id_busy's figures (share of frames with a valid build ID per case),
+# from a second, verbose run of that test alone.
+if tr -d '\r' <"$out/run.log" | grep -q '^\[bid\] '; then
+	{ echo "build_id_busy on the $kernel kernel (test_progs -v -t build_id_busy, QEMU TCG, 2 vCPUs):"
+	  tr -d '\r' <"$out/run.log" | sed -n 's/^\[bid\] //p'; } >"$TOP/results/build_id_busy-$kernel.txt"
+	phase selftests "results/build_id_busy-$kernel.txt written"
+fi
 [ "$rc" -eq 0 ] || die "the $kernel guest failed (log: ${out#"$TOP"/}/run.log)"
 tr -d '\r' <"$out/run.log" | grep -q '^\[[0-9]*\] exit 0$' ||
 	die "test_progs failed on the $kernel kernel (log: ${out#"$TOP"/}/run.log)"

@@ -2,7 +2,8 @@
 # Runs inside the guest: tests/uprobe_race.c again and again for SECONDS,
 # alternating a plain file and an overlayfs copy (backing file), and
 # bench/uprobe_churn.c (exact count with a thread mapping and unmapping
-# other memory, also with build-ID stack traces); stops at the first failure.  For the debug kernels, whose
+# other memory, also with build-ID stack traces from a uprobe, a sleepable
+# uprobe and a cpu-clock perf_event program); stops at the first failure.  For the debug kernels, whose
 # console run-guest.sh checks for KASAN, KCSAN, lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS
 set -u
@@ -20,13 +21,26 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	"$bin/uprobe_churn" -p 1 -w 1 -d 10 >/dev/null ||
 		{ echo "race_loop: uprobe_churn FAILED after $runs runs"; exit 1; }
 	runs=$((runs + 1))
-	# the same with a build-ID stack trace on each hit: stackmap.c's
-	# per-VMA lock tier and its mmap_lock fallback
-	"$bin/uprobe_churn" -b -p 1 -w 1 -d 10 >/dev/null ||
-		{ echo "race_loop: uprobe_churn -b FAILED after $runs runs"; exit 1; }
-	runs=$((runs + 1))
+	# the same with a build-ID stack trace on each hit (stackmap.c's
+	# per-VMA lock tier and its mmap_lock fallback): from a uprobe program,
+	# a sleepable one, and a perf_event program on cpu-clock (hard irq:
+	# the locks released without waking, or by the irq_work)
+	for m in -b -s -c; do
+		"$bin/uprobe_churn" $m -p 1 -w 1 -d 10 >/dev/null ||
+			{ echo "race_loop: uprobe_churn $m FAILED after $runs runs"; exit 1; }
+		runs=$((runs + 1))
+	done
 done
 umount $ovl/merged
+# In a lockdep kernel: lockdep turns itself off at its first report, so
+# debug_locks still 1 at the end shows it was on for the whole run.
+# (Not the word itself in what it prints: run-guest.sh takes it for a report.)
+if [ -r /proc/lockdep_stats ]; then
+	stat() { sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" /proc/lockdep_stats; }
+	echo "race_loop: lock validator: debug_locks $(stat debug_locks), $(stat lock-classes) lock classes, $(stat 'direct dependencies') dependencies"
+	[ "$(stat debug_locks)" = 1 ] ||
+		{ echo "race_loop: the lock validator is off (debug_locks 0): it reported something, or never ran"; exit 1; }
+fi
 # In a KCSAN kernel: proof that it watched (setup_watchpoints) and what it
 # found (data_races; the reports themselves are on the console).
 if [ -r /sys/kernel/debug/kcsan ]; then

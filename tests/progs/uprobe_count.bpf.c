@@ -36,20 +36,46 @@ struct {
 	__type(value, struct bpf_stack_build_id[STACK_DEPTH]);
 } stack_buf SEC(".maps");
 
-__u64 stacks_valid;
+__u64 stacks_valid, samples, samples_valid;
 
-SEC("uprobe")
-int stack_hit(void *ctx)
+/* The user stack with build IDs; true if its top frame got a valid one. */
+static __always_inline int top_frame_valid(void *ctx)
 {
 	struct bpf_stack_build_id *buf;
 	__u32 zero = 0;
 
-	__sync_fetch_and_add(&hits, 1);
 	buf = bpf_map_lookup_elem(&stack_buf, &zero);
-	if (buf && bpf_get_stack(ctx, buf, sizeof(*buf) * STACK_DEPTH,
-				 BPF_F_USER_STACK | BPF_F_USER_BUILD_ID) > 0 &&
-	    buf[0].status == BPF_STACK_BUILD_ID_VALID)
+	return buf && bpf_get_stack(ctx, buf, sizeof(*buf) * STACK_DEPTH,
+				    BPF_F_USER_STACK | BPF_F_USER_BUILD_ID) > 0 &&
+	       buf[0].status == BPF_STACK_BUILD_ID_VALID;
+}
+
+SEC("uprobe")
+int stack_hit(void *ctx)
+{
+	__sync_fetch_and_add(&hits, 1);
+	if (top_frame_valid(ctx))
 		__sync_fetch_and_add(&stacks_valid, 1);
+	return 0;
+}
+
+/* The same from a sleepable program: build IDs may be read with faults. */
+SEC("uprobe.s")
+int stack_hit_sleepable(void *ctx)
+{
+	__sync_fetch_and_add(&hits, 1);
+	if (top_frame_valid(ctx))
+		__sync_fetch_and_add(&stacks_valid, 1);
+	return 0;
+}
+
+/* And from a perf_event program on cpu-clock: hard irq context. */
+SEC("perf_event")
+int stack_sample(void *ctx)
+{
+	__sync_fetch_and_add(&samples, 1);
+	if (top_frame_valid(ctx))
+		__sync_fetch_and_add(&samples_valid, 1);
 	return 0;
 }
 
