@@ -282,6 +282,8 @@ def plot(runs, med, kernels, benches, machine, stem, title, per_producer):
         plots = [f"'{dat}' index {i} using 1:2:3:4 with yerrorlines lw 2 lc {ORDER.index(k) + 1 if k in ORDER else 9} "
                  f"title '{k}'" for i, (sb, k) in enumerate(sets) if sb == b]
         gp.append(f"set title '{title_of(b)}'")
+        gp.append("set ylabel '%'" if SHARE.match(b) else
+                  "set ylabel 'M/s per producer'" if per_producer else "set ylabel 'M/s'")
         gp.append("plot " + ", ".join(plots))
     gp.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)
