@@ -50,8 +50,7 @@ static __always_inline int top_frame_valid(void *ctx)
 	       buf[0].status == BPF_STACK_BUILD_ID_VALID;
 }
 
-SEC("uprobe")
-int stack_hit(void *ctx)
+static __always_inline int count_stack(void *ctx)
 {
 	__sync_fetch_and_add(&hits, 1);
 	if (top_frame_valid(ctx))
@@ -59,14 +58,17 @@ int stack_hit(void *ctx)
 	return 0;
 }
 
+SEC("uprobe")
+int stack_hit(void *ctx)
+{
+	return count_stack(ctx);
+}
+
 /* The same from a sleepable program: build IDs may be read with faults. */
 SEC("uprobe.s")
 int stack_hit_sleepable(void *ctx)
 {
-	__sync_fetch_and_add(&hits, 1);
-	if (top_frame_valid(ctx))
-		__sync_fetch_and_add(&stacks_valid, 1);
-	return 0;
+	return count_stack(ctx);
 }
 
 /* And from a perf_event program on cpu-clock: hard irq context. */
