@@ -24,9 +24,9 @@
  * -c instead samples the producers with a perf_event program on cpu-clock
  * (1 ms, hard irq context) that takes the stack, keeps the plain counting
  * uprobe, and adds the share of samples whose top frame got a build ID:
- *   RESULT buildid-clock-valid-w<WRITERS> <PRODUCERS> <percent>  It also checks that the BPF program counted every call: a
- * benchmark of a lookup that loses hits would be meaningless.  Exit 0 on
- * success.
+ *   RESULT buildid-clock-valid-w<WRITERS> <PRODUCERS> <percent>
+ * It also checks that the BPF program counted every call: a benchmark of a
+ * lookup that loses hits would be meaningless.  Exit 0 on success.
  */
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 {
 	int nprod = 1, nwrite = 0, dur = 5, opt, nthr;
 	unsigned long calls0, ops0, calls, ops, total;
-	unsigned long long valid0, valid, samples0, samples;
+	unsigned long long valid0, valid, samples0, samples, traced;
+	volatile __u64 *valid_count;
 	const char *name = "churn";
 	struct bpf_program *prog;
 	struct bpf_link **link;
@@ -206,13 +207,14 @@ int main(int argc, char **argv)
 	sleep(1);
 	t0 = now();
 	calls0 = sum(0, nprod);
-	valid0 = sample ? skel->bss->samples_valid : skel->bss->stacks_valid;
+	valid_count = sample ? &skel->bss->samples_valid : &skel->bss->stacks_valid;
+	valid0 = *valid_count;
 	samples0 = skel->bss->samples;
 	ops0 = sum(nprod, nthr);
 	sleep(dur);
 	t1 = now();
 	calls = sum(0, nprod) - calls0;
-	valid = (sample ? skel->bss->samples_valid : skel->bss->stacks_valid) - valid0;
+	valid = *valid_count - valid0;
 	samples = skel->bss->samples - samples0;
 	ops = sum(nprod, nthr) - ops0;
 	atomic_store(&stop, true);
@@ -231,18 +233,16 @@ int main(int argc, char **argv)
 		printf("RESULT %s-w%d %d %.6f\n", name, nwrite, nprod, calls / (t1 - t0) / 1e6);
 	if (nwrite)
 		printf("RESULT %s-writer-w%d %d %.6f\n", name, nwrite, nprod, ops / (t1 - t0) / 1e6);
-	/* calls and valid were read a moment apart: cap at 100 % */
-	if (stacks && calls)
-		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,
-		       valid >= calls ? 100.0 : 100.0 * valid / calls);
-	if (sample) {
-		if (!samples) {
-			fprintf(stderr, "FAIL: uprobe_churn: no cpu-clock sample in %d s\n", dur);
-			return 1;
-		}
-		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,
-		       valid >= samples ? 100.0 : 100.0 * valid / samples);
+	/* the stacks taken: one per call, or one per cpu-clock sample */
+	traced = sample ? samples : calls;
+	if (sample && !traced) {
+		fprintf(stderr, "FAIL: uprobe_churn: no cpu-clock sample in %d s\n", dur);
+		return 1;
 	}
+	/* traced and valid were read a moment apart: cap at 100 % */
+	if ((stacks || sample) && traced)
+		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,
+		       valid >= traced ? 100.0 : 100.0 * valid / traced);
 	for (int i = 0; i < nprod; i++)
 		bpf_link__destroy(clock[i]);
 	uprobe_count_bpf__destroy(skel);

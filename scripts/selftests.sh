@@ -13,9 +13,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 # Every prog_tests/*.c that attaches uprobes, uretprobes or USDTs, and the
-# series' own uprobe_lockless and build_id_busy.  Left out: section_names (parses section
-# names, never attaches) and bpf_iter (its task_vma iterator only reads
-# VMAs; no uprobe).
+# series' own uprobe_lockless and build_id_busy.  Left out: section_names
+# (parses section names, never attaches) and bpf_iter (its task_vma
+# iterator only reads VMAs; no uprobe).
 SELFTESTS=attach_probe,bpf_cookie,build_id,build_id_busy,fill_link_info,get_func_ip_test,task_pt_regs,uprobe,uprobe_autoattach,uprobe_lockless,uprobe_multi_test,uprobe_syscall,uretprobe_stack,usdt
 
 kernel=${1:-patched}

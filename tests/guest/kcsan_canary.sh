@@ -30,12 +30,13 @@ addr() {
 	case $1 in vma_entry) i=0 ;; vma_locked) i=1 ;; mmap_locked) i=2 ;; esac
 	printf '0x%s%08x' "$hi" $((0x$lo + 8 * i))
 }
-caught() { dmesg | grep -q -E "(read|write|read-write) to $(addr "$1") of 8 bytes"; }
+caught_at() { dmesg | grep -q -E "(read|write|read-write) to $1 of 8 bytes"; }
+caught() { caught_at "$(addr "$1")"; }
 # The build-ID lookup's canary, stackmap_kcsan_canary, under the per-VMA
 # locks of stackmap.c: uprobe_churn -b takes a build-ID stack on each hit.
 bid=$(sed -n 's/^\([0-9a-f]*\) [bBdD] stackmap_kcsan_canary$/0x\1/p' /proc/kallsyms)
 [ -n "$bid" ] || { echo "kcsan_canary: no stackmap_kcsan_canary in /proc/kallsyms: not the canary kernel?"; exit 1; }
-caught_bid() { dmesg | grep -q -E "(read|write|read-write) to $bid of 8 bytes"; }
+caught_bid() { caught_at "$bid"; }
 while [ "$(date +%s)" -lt "$end" ]; do
 	"$bin/uprobe_churn" -p 3 -w 1 -d 5 >/dev/null ||
 		{ echo "kcsan_canary: uprobe_churn FAILED after $runs runs"; exit 1; }

@@ -3,8 +3,9 @@
 # alternating a plain file and an overlayfs copy (backing file), and
 # bench/uprobe_churn.c (exact count with a thread mapping and unmapping
 # other memory, also with build-ID stack traces from a uprobe, a sleepable
-# uprobe and a cpu-clock perf_event program); stops at the first failure.  For the debug kernels, whose
-# console run-guest.sh checks for KASAN, KCSAN, lockdep and RCU reports.
+# uprobe and a cpu-clock perf_event program); stops at the first failure.
+# For the debug kernels, whose console run-guest.sh checks for KASAN, KCSAN,
+# lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS
 set -u
 bin=$1 secs=$2
