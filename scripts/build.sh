@@ -87,6 +87,11 @@ canary) from=patched extra=$TOP/tests/kcsan-canary.patch ;;
 spec) from=patched extra= ;;
 *) from= extra= ;;
 esac
+# The debug kernels count the paths of the build-ID lookup, so that a run
+# shows which it watched (/proc/bpf_buildid_paths, tests/guest/race_loop.sh).
+case $kernel/${FLAVOUR:-} in
+patched/debug|patched/kcsan) extra=$TOP/tests/buildid-paths.patch ;;
+esac
 from_obj=$BUILD/obj-$from${FLAVOUR:+-$FLAVOUR}
 if [ -n "$from" ] && [ ! -d "$obj" ]; then
 	[ -f "$from_obj/vmlinux" ] || die "build the $from kernel (${from_obj#"$TOP"/}) before the $kernel kernel"

@@ -40,5 +40,12 @@ phase debug-test "uprobe races for ${secs}s in the $kernel-$flavour kernel"
 # KCSAN also reports races of the base kernel; those listed in
 # config/kcsan-known.txt (each with its reason) are shown, not failed.
 [ "$flavour" != kcsan ] || export GUEST_KNOWN_REPORTS="$TOP/config/kcsan-known.txt"
+# build_id_busy runs in the loop too (on the patched kernel, which it passes):
+# test_progs as scripts/selftests.sh built it.
+tp=
+if [ "$kernel" = patched ]; then
+	tp=$BUILD/selftests-patched
+	[ -x "$tp/test_progs" ] || die "no ${tp#"$TOP"/}/test_progs: run 'make selftests' first"
+fi
 "$TOP/scripts/run-guest.sh" -k "$kernel-$flavour" -t $((secs * 3 + 600)) -- \
-	sh "$TOP/tests/guest/race_loop.sh" "$BUILD/tests" "$secs"
+	sh "$TOP/tests/guest/race_loop.sh" "$BUILD/tests" "$secs" $tp

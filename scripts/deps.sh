@@ -13,7 +13,9 @@ set -eu
 #    bpftrace
 #  test programs, libbpf, bpftool, selftests: clang-19 llvm-19 lld-19 (the
 #    selftests link urandom_read with -fuse-ld=lld) libcap-dev zlib1g-dev
-#    zstd pkg-config rsync; gcc-multilib (the i386 matrix build)
+#    zstd pkg-config rsync
+#  build matrix: gcc-aarch64-linux-gnu (arm64; the i386 objects need no
+#    multilib, and Debian's gcc-multilib conflicts with the cross compilers)
 #  tools/testing/vma: liburcu-dev
 #  checkpatch: python3-ply (scripts/spdxcheck.py), python3-git (it asks git
 #    for the SPDX file list)
@@ -22,7 +24,7 @@ set -eu
 PKGS="linux-source-6.12 xz-utils git build-essential bc bison flex libelf-dev
 libssl-dev dwarves ccache cpio kmod python3 perl qemu-system-x86
 libbpf-tools bpftrace clang-19 llvm-19 lld-19 libcap-dev zlib1g-dev zstd pkg-config
-rsync gcc-multilib liburcu-dev python3-ply python3-git python3-sphinx
+rsync gcc-aarch64-linux-gnu liburcu-dev python3-ply python3-git python3-sphinx
 python3-sphinx-rtd-theme python3-yaml gnuplot-nox busybox-static"
 
 # The commands the scripts and builds run: WB_CMDS in lib.sh.

@@ -35,7 +35,7 @@ bc:bc bison:bison flex:flex pahole:dwarves ccache:ccache cpio:cpio
 depmod:kmod python3:python3 perl:perl qemu-system-x86_64:qemu-system-x86
 funclatency:libbpf-tools bpftrace:bpftrace clang-19:clang-19 llc-19:llvm-19
 llvm-strip-19:llvm-19 ld.lld-19:lld-19 pkg-config:pkg-config rsync:rsync
-zstd:zstd gnuplot:gnuplot-nox busybox:busybox-static
+zstd:zstd aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu gnuplot:gnuplot-nox busybox:busybox-static
 sphinx-build:python3-sphinx"
 
 need_cmd() {

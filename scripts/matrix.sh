@@ -1,26 +1,37 @@
 #!/bin/sh
 # Build coverage for the series, the way the kernel test robot would check
 # it, but compiling only the objects the series concerns:
-#  1. every commit of the series, in turn, compiles (x86_64, guest config);
-#  2. at the tip, in four configurations -- (a) x86_64 SMP with per-VMA
+#  1. every commit of the series, in turn, compiles (x86_64 with the guest
+#     config, and arm64);
+#  2. at the tip, in six configurations -- (a) x86_64 SMP with per-VMA
 #     locks, (b) x86_64 !SMP (the !CONFIG_PER_VMA_LOCK stubs), (c) i386,
-#     (d) CONFIG_UPROBES=n -- those objects compile at W=1 with no warning in
-#     a file the series touches.
+#     (d) CONFIG_UPROBES=n, (e) PREEMPT_RT, (f) arm64 -- those objects
+#     compile at W=1 with no warning in a file the series touches.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 [ -d "$KSRC/.git" ] || die "no kernel tree: run 'make source' first"
-need_cmd gcc make
+need_cmd gcc make aarch64-linux-gnu-gcc
 OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o kernel/locking/rwsem.o
 	kernel/bpf/stackmap.o kernel/bpf/task_iter.o"
 touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep -v '^tools/')
 set_kernel_cc
-cc=$KCC
+
+# cross ARCH: set CROSS_COMPILE and cc, the compiler (with ccache) for ARCH
+cross() {
+	case $1 in
+	arm64) CROSS_COMPILE=aarch64-linux-gnu- ;;
+	*) CROSS_COMPILE= ;;
+	esac
+	export CROSS_COMPILE
+	cc=${KCC%gcc}${CROSS_COMPILE}gcc
+}
 
 # configure NAME ARCH SRC FRAGMENT...: configure build/obj-matrix-NAME
 configure() {
 	_n=$1 _a=$2 _s=$3
 	shift 3
+	cross "$_a"
 	configure_kernel "$_n" "$_a" "$_s" "$BUILD/obj-matrix-$_n" "$@"
 }
 
@@ -32,8 +43,9 @@ compile() {
 	shift 4
 	obj=$BUILD/obj-matrix-$name
 	for o in "$@"; do rm -f "$obj/$o"; done
-	make -s -C "$src" O="$obj" ARCH="$arch" CC="$cc" -j"$JOBS" ${w:+W=$w} "$@" \
-		>"$obj/compile.log" 2>&1
+	cross "$arch"
+	make -s -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$CROSS_COMPILE" \
+		CC="$cc" -j"$JOBS" ${w:+W=$w} "$@" >"$obj/compile.log" 2>&1
 }
 
 # 1. Each commit compiles.  A worktree steps through the series; its objects
@@ -41,16 +53,21 @@ compile() {
 wt=$BUILD/src-bisect
 [ -d "$wt" ] || git -C "$KSRC" worktree add -q --detach "$wt" base
 configure bisect x86_64 "$wt" "$TOP/config/guest.config"
+configure bisect-arm64 arm64 "$wt" "$TOP/config/matrix/arm64.config"
 for c in $(git -C "$KSRC" rev-list --reverse base..series); do
 	git -C "$wt" checkout -q --detach "$c"
 	subj=$(git -C "$wt" log -1 --format=%s)
 	t=$(date +%s)
-	# shellcheck disable=SC2086
-	if ! compile bisect x86_64 "$wt" "" $OBJS kernel/events/uprobes.o; then
-		grep -E 'error' "$BUILD/obj-matrix-bisect/compile.log" | head >&2
-		die "commit '$subj' does not build"
-	fi
-	phase matrix "builds: $subj ($(( $(date +%s) - t ))s)"
+	for a in x86_64 arm64; do
+		n=bisect
+		[ "$a" = x86_64 ] || n=bisect-$a
+		# shellcheck disable=SC2086
+		if ! compile "$n" "$a" "$wt" "" $OBJS kernel/events/uprobes.o; then
+			grep -E 'error' "$BUILD/obj-matrix-$n/compile.log" | head >&2
+			die "commit '$subj' does not build ($a)"
+		fi
+	done
+	phase matrix "builds: $subj (x86_64, arm64; $(( $(date +%s) - t ))s)"
 done
 
 # 2. The configurations, at the tip, at W=1.
@@ -58,7 +75,9 @@ bad=0
 for cfg in "smp x86_64 $TOP/config/guest.config" \
 	"up x86_64 $TOP/config/matrix/up.config" \
 	"i386 i386 $TOP/config/matrix/i386.config" \
-	"nouprobes x86_64 $TOP/config/matrix/nouprobes.config"; do
+	"nouprobes x86_64 $TOP/config/matrix/nouprobes.config" \
+	"rt x86_64 $TOP/config/matrix/rt.config" \
+	"arm64 arm64 $TOP/config/matrix/arm64.config"; do
 	# shellcheck disable=SC2086
 	set -- $cfg
 	name=$1 arch=$2 frag=$3

@@ -102,5 +102,30 @@ if tr -d '\r' <"$out/run.log" | grep -q '^\[bid\] '; then
 	phase selftests "results/build_id_busy-$kernel.txt written"
 fi
 [ "$rc" -eq 0 ] || die "the $kernel guest failed (log: ${out#"$TOP"/}/run.log)"
-tr -d '\r' <"$out/run.log" | grep -q '^\[[0-9]*\] exit 0$' ||
-	die "test_progs failed on the $kernel kernel (log: ${out#"$TOP"/}/run.log)"
+tr -d '\r' <"$out/run.log" | grep -q '^\[[0-9]*\] exit 0$' && exit 0
+
+# test_progs failed.  When every failure is a subtest (or a test without
+# subtests) of config/selftests-flaky.txt, run those once more in a new
+# guest: a pass there is reported as flaky, never hidden; anything else, or
+# a second failure, fails the step.
+failed=$(tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] #[0-9]*\(\/[0-9]*\)\{0,1\} *\([^ :]*\):FAIL$/\2/p' | sort -u)
+leaves=$(for f in $failed; do
+	# a test that failed through a failed subtest is not a failure of its own
+	echo "$failed" | grep -q "^$f/" || echo "$f"
+done)
+flaky_list=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/config/selftests-flaky.txt")
+retry=
+for f in $leaves; do
+	echo "$flaky_list" | grep -qx "$f" ||
+		die "test_progs failed on the $kernel kernel: $(echo $leaves | tr ' ' ,) (log: ${out#"$TOP"/}/run.log)"
+	retry="$retry${retry:+,}$f"
+done
+[ -n "$retry" ] || die "test_progs failed on the $kernel kernel (log: ${out#"$TOP"/}/run.log)"
+phase selftests "failed: $retry, on config/selftests-flaky.txt: one retry"
+"$TOP/scripts/run-guest.sh" -k "$kernel-selftests" -t 600 -- \
+	"cd '$out' && ./test_progs -t '$retry'; echo \"exit \$?\"" >"$out/retry.log" 2>&1 || rc=$?
+tr -d '\r' <"$out/retry.log" | grep -E '^#[0-9]+|Summary:|^exit ' | sed 's/^/retry: /'
+[ "$rc" -eq 0 ] && tr -d '\r' <"$out/retry.log" | grep -q '^exit 0$' ||
+	die "test_progs failed on the $kernel kernel, and again on the retry: $retry (logs: ${out#"$TOP"/}/run.log, retry.log)"
+echo "flaky (failed, then passed on the retry): $retry" >>"$TOP/results/selftests-$kernel.txt"
+phase selftests "flaky (failed, then passed on the retry): $retry"

@@ -38,7 +38,7 @@ step "checkpatch --strict on patches/" "$TOP/scripts/checkpatch.sh"
 if [ "$kernel" = patched ]; then
 	step "tools/testing/vma (host)" "$TOP/scripts/vma-test.sh"
 	step "Documentation/mm builds without new warnings" "$TOP/scripts/docs.sh"
-	step "build matrix of the series (per commit; SMP, UP, i386, no uprobes)" "$TOP/scripts/matrix.sh"
+	step "build matrix of the series (per commit, x86_64 and arm64; SMP, UP, i386, no uprobes, PREEMPT_RT, arm64)" "$TOP/scripts/matrix.sh"
 else
 	phase test "not run on the $kernel kernel: checks of the whole series (tools/testing/vma, docs, build matrix)"
 fi

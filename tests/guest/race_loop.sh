@@ -4,11 +4,16 @@
 # bench/uprobe_churn.c (exact count with a thread mapping and unmapping
 # other memory, also with build-ID stack traces from a uprobe, a sleepable
 # uprobe and a cpu-clock perf_event program); stops at the first failure.
+# With a test_progs folder, also the selftest build_id_busy (build IDs
+# beside a writer that write-locks the traced VMAs, traces through more
+# VMAs than the per-VMA tier takes, a frame at a VMA's end; uprobe,
+# sleepable and cpu-clock programs), and then, from the kernel's counters
+# (tests/buildid-paths.patch), that every path of the build-ID lookup ran.
 # For the debug kernels, whose console run-guest.sh checks for KASAN, KCSAN,
 # lockdep and RCU reports.
-#   race_loop.sh BINDIR SECONDS
+#   race_loop.sh BINDIR SECONDS [TEST_PROGS_DIR]
 set -u
-bin=$1 secs=$2
+bin=$1 secs=$2 tp=${3:-}
 . "$(dirname "$0")/overlay.sh"
 ovl_setup "$bin/uprobe_race" || exit 1
 end=$(( $(date +%s) + secs ))
@@ -31,8 +36,25 @@ while [ "$(date +%s)" -lt "$end" ]; do
 			{ echo "race_loop: uprobe_churn $m FAILED after $runs runs"; exit 1; }
 		runs=$((runs + 1))
 	done
+	if [ -n "$tp" ]; then
+		(cd "$tp" && ./test_progs -t build_id_busy >/tmp/build_id_busy.log 2>&1) ||
+			{ tail -40 /tmp/build_id_busy.log; echo "race_loop: build_id_busy FAILED after $runs runs"; exit 1; }
+		runs=$((runs + 1))
+	fi
 done
 umount $ovl/merged
+# Which paths of the build-ID lookup ran, and that each did: the -EBUSY
+# answer of the per-VMA tier with irqs on and off, a VMA locked but found
+# unusable, a lock a writer waits for deferred to the irq_work and released
+# there, the per-trace VMA limit, and the mmap_lock tier after it.
+if [ -n "$tp" ] && [ -r /proc/bpf_buildid_paths ]; then
+	sed 's/^/race_loop: build-ID path /' /proc/bpf_buildid_paths
+	for p in traces busy busy_irqs_off unusable deferred irq_work_released \
+		limit tier2 tier2_locked sleepable_vma sleepable_mmap; do
+		grep -q "^$p [1-9]" /proc/bpf_buildid_paths ||
+			{ echo "race_loop: the build-ID path '$p' never ran"; exit 1; }
+	done
+fi
 # In a lockdep kernel: lockdep turns itself off at its first report, so
 # debug_locks still 1 at the end shows it was on for the whole run.
 # (Not the word itself in what it prints: run-guest.sh takes it for a report.)
