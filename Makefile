@@ -10,7 +10,7 @@ endif
 export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
-	vma-test matrix docs selftests debug-test kcsan-test fresh-check bench-bundle \
+	vma-test matrix docs selftests debug-test kcsan-test rt-test fresh-check bench-bundle \
 	bench-icount clean distclean help
 
 all: demo
@@ -25,6 +25,7 @@ help:
 	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
 	@echo 'make debug-test    race test in a KASAN + lockdep kernel; DURATION=seconds'
 	@echo 'make kcsan-test    race test in a KCSAN kernel; DURATION=seconds'
+	@echo 'make rt-test       uprobe and build-ID tests in a PREEMPT_RT kernel (after make selftests)'
 	@echo 'make fresh-check   CI from zero: .ci/run in a debootstrapped minimal Debian 12'
 	@echo 'make build | source | tools | matrix | docs | checkpatch | vma-test | export | clean | distclean'
 
@@ -98,6 +99,11 @@ debug-test: source
 # kcsan-test: the same in a KCSAN kernel (KCSAN and KASAN exclude each other).
 kcsan-test: source
 	@$(S)/debug-test.sh $(KERNEL) $(or $(DURATION),600) kcsan
+
+# rt-test: the uprobe tests and test_progs' uprobe_lockless and build_id_busy
+# in a PREEMPT_RT guest (results/rt-KERNEL.txt); needs make selftests first.
+rt-test: source
+	@$(S)/rt-test.sh $(KERNEL)
 
 # fresh-check: .ci/run on a clone of HEAD in a fresh minimal Debian 12
 # chroot with an empty ccache (not part of CI: it is CI from zero).

@@ -65,13 +65,14 @@ if [ $# -eq 0 ]; then
 	case ${FLAVOUR:-} in
 	'') ;;
 	debug) set -- "$@" "$TOP/config/debug.config" ;;
+	rt) set -- "$@" "$TOP/config/rt.config" ;;
 	kcsan) set -- "$@" "$TOP/config/kcsan.config" ;;
 	selftests)
 		sc=$src/tools/testing/selftests/bpf
 		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config"
 		targets="bzImage modules"
 		;;
-	*) die "unknown FLAVOUR '$FLAVOUR' (debug, kcsan or selftests)" ;;
+	*) die "unknown FLAVOUR '$FLAVOUR' (debug, kcsan, rt or selftests)" ;;
 	esac
 fi
 need_cmd gcc make bison flex bc pahole
