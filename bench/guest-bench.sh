@@ -5,7 +5,10 @@
 # churn-wN are bench/uprobe_churn.c with N writer threads (also reporting
 # the writers' mmap+munmap rate as churn-writer-wN); buildid-wN the same
 # with a user stack with build IDs taken on every hit (uprobe_churn -b),
-# which also reports the share of valid top frames as buildid-valid-wN.
+# which also reports the share of valid top frames as buildid-valid-wN;
+# buildid-clock-wN the counting uprobe of churn-wN while a perf_event
+# program on cpu-clock (1 ms, hard irq) takes the stack with build IDs
+# (uprobe_churn -c): against churn-wN, the cost of the samples.
 #   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION PRODUCERS BENCH...
 # PRODUCERS: a number N for 1..N, or a comma-separated list (1,2,4,8).
 set -eu
@@ -42,10 +45,11 @@ for b in "$@"; do
 		done
 		continue
 		;;
-	buildid-w*)
-		w=${b#buildid-w}
+	buildid-w* | buildid-clock-w*)
+		w=${b##*-w} m=-b
+		[ "${b#buildid-clock}" = "$b" ] || m=-c
 		for p in $prods; do
-			out=$("$progs/uprobe_churn" -b -p "$p" -w "$w" -d "$dur" 2>&1) ||
+			out=$("$progs/uprobe_churn" $m -p "$p" -w "$w" -d "$dur" 2>&1) ||
 				fail "$out" "$b" "$p"
 			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
 		done

@@ -77,7 +77,7 @@ rc=0
 		done
 	case ',$tests,' in *,build_id_busy,*)
 		./test_progs -v -t build_id_busy 2>&1 |
-			grep -a -E 'last [0-9]+ of [0-9]+ samples:|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
+			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|SKIP|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
 	esac" \
 	>"$out/run.log" 2>&1 || rc=$?
 tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
