@@ -84,7 +84,8 @@ need_disk "$BUILD" 8
 # recompiled.
 case $kernel in
 ceiling) from=base extra=$TOP/bench/ceiling.patch ;;
-canary) from=patched extra=$TOP/tests/kcsan-canary.patch ;;
+# the canary starts from the KCSAN kernel's objects, which count paths too
+canary) from=patched extra="$TOP/tests/buildid-paths.patch $TOP/tests/kcsan-canary.patch" ;;
 spec) from=patched extra= ;;
 *) from= extra= ;;
 esac
@@ -111,7 +112,8 @@ if [ -n "$extra" ]; then
 	# Apply the measurement (ceiling) or test (canary) patch for this build
 	# only; put the files back with their old modification times, so that
 	# the kernel whose tree it is does not rebuild.
-	files=$(git -C "$src" apply --numstat "$extra" | cut -f3)
+	# shellcheck disable=SC2086
+	files=$(git -C "$src" apply --numstat $extra | cut -f3 | sort -u)
 	save=$obj/.extra-orig
 	rm -rf "$save"
 	mkdir -p "$save"
@@ -123,8 +125,10 @@ if [ -n "$extra" ]; then
 		for f in $files; do cp -p "$save/$f" "$src/$f"; done
 	}
 	trap restore EXIT INT TERM
-	git -C "$src" apply "$extra" ||
-		die "${extra#"$TOP"/} does not apply to the $kernel kernel's tree (files: $files)"
+	for x in $extra; do
+		git -C "$src" apply "$x" ||
+			die "${x#"$TOP"/} does not apply to the $kernel kernel's tree (files: $files)"
+	done
 fi
 if ! make -s -C "$src" O="$obj" -j"$JOBS" CC="$cc" $targets >"$obj/build.log" 2>&1; then
 	grep -E 'error|Error' "$obj/build.log" | head -20 >&2
