@@ -109,8 +109,8 @@ export KBUILD_BUILD_TIMESTAMP='2024-11-17' KBUILD_BUILD_USER=workbench KBUILD_BU
 phase build "$kernel: make -j$JOBS $targets in ${obj#"$TOP"/} ($(git -C "$src" describe --always --tags))"
 t=$(date +%s)
 if [ -n "$extra" ]; then
-	# Apply the measurement (ceiling) or test (canary) patch for this build
-	# only; put the files back with their old modification times, so that
+	# Apply the measurement (ceiling) or test (canary, path counters)
+	# patches for this build only; put the files back with their old modification times, so that
 	# the kernel whose tree it is does not rebuild.
 	# shellcheck disable=SC2086
 	files=$(git -C "$src" apply --numstat $extra | cut -f3 | sort -u)
