@@ -11,7 +11,7 @@ export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
 	vma-test matrix docs selftests debug-test kcsan-test rt-test fresh-check bench-bundle \
-	bench-icount clean distclean help
+	bench-icount bench-detach clean distclean help
 
 all: demo
 
@@ -20,6 +20,7 @@ help:
 	@echo 'make test          the test suite (CI); KERNEL=base (unpatched) or spec (no per-VMA tier)'
 	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
 	@echo 'make bench-icount  the same four, guest instructions per operation (QEMU icount)'
+	@echo 'make bench-detach  base vs patched: attach, detach and exit times of 1..1000 perf-event uprobes'
 	@echo 'make bench-bundle  pack the benchmark for a bigger machine (build/uprobe-bench-bundle.tar.xz)'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
 	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
@@ -70,6 +71,12 @@ bench-icount: build tools
 	@$(S)/build.sh spec
 	@$(S)/build.sh ceiling
 	@$(S)/bench.sh -k "base spec patched ceiling" -i 3 $(or $(ICOUNT_ARGS),-r 5 -d 2)
+
+# bench-detach: the time to attach and detach 1, 10, 100 and 1000
+# perf-event uprobes and the exit of a process holding 1000, base and
+# patched interleaved; DETACH_ARGS='-r 5' etc.
+bench-detach: build tools
+	@$(S)/bench.sh -k "base patched" -b uprobe-detach $(or $(DETACH_ARGS),-r 3)
 
 # bench-bundle: the four kernels, QEMU and the guest's benchmarks in one
 # archive for a machine with more CPUs (bench/bundle/run.sh runs it there).

@@ -9,6 +9,10 @@
 # buildid-clock-wN the counting uprobe of churn-wN while a perf_event
 # program on cpu-clock (1 ms, hard irq) takes the stack with build IDs
 # (uprobe_churn -c): against churn-wN, the cost of the samples.
+# uprobe-detach is bench/uprobe_detach.c: the time to attach and to detach
+# 1, 10, 100 and 1000 perf-event uprobes (RESULT uprobe-attach|
+# uprobe-detach N ms), and from SIGKILL until a process holding 1000 of
+# them is reaped (RESULT uprobe-exit 1000 ms); it ignores PRODUCERS.
 #   guest-bench.sh SELFTESTS_BENCH PROGS_DIR DURATION PRODUCERS BENCH...
 # PRODUCERS: a number N for 1..N, or a comma-separated list (1,2,4,8).
 set -eu
@@ -43,6 +47,15 @@ for b in "$@"; do
 				fail "$out" "$b" "$p"
 			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$p"
 		done
+		continue
+		;;
+	uprobe-detach)
+		for n in 1 10 100 1000; do
+			out=$("$progs/uprobe_detach" -n "$n" 2>&1) || fail "$out" "$b" "$n"
+			echo "$out" | grep '^RESULT ' || fail "$out" "$b" "$n"
+		done
+		out=$("$progs/uprobe_detach" -x -n 1000 2>&1) || fail "$out" "$b" exit
+		echo "$out" | grep '^RESULT ' || fail "$out" "$b" exit
 		continue
 		;;
 	buildid-w* | buildid-clock-w*)

@@ -22,6 +22,7 @@ when rounds are few (t = 4.30 for 3 rounds, 2.57 for 6).
 
     report.py RAW_CSV OUT_DIR MACHINE_DESCRIPTION
     report.py --icount SHIFT RAW_CSV OUT_DIR MACHINE_DESCRIPTION
+    report.py --detach RAW_CSV OUT_DIR MACHINE_DESCRIPTION
 
 With --icount, the rates were measured in guest time under QEMU's
 instruction counting (scripts/bench.sh -i), where one guest nanosecond is
@@ -85,10 +86,10 @@ def paired_ratio(byround, k, ref, b, p):
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half), n
 
 
-def table_head(columns, vs):
-    """The two header lines of a markdown table: bench, producers, kernel,
-    rounds, COLUMNS, then one ratio column per reference kernel."""
-    names = ["bench", "producers", "kernel", "rounds"] + columns + [f"vs {k}" for k in vs]
+def table_head(columns, vs, count="producers"):
+    """The two header lines of a markdown table: bench, producers (or COUNT),
+    kernel, rounds, COLUMNS, then one ratio column per reference kernel."""
+    names = ["bench", count, "kernel", "rounds"] + columns + [f"vs {k}" for k in vs]
     return ["| " + " | ".join(names) + " |", "| --- " * len(names) + "|"]
 
 
@@ -183,9 +184,76 @@ def main_icount(shift, raw, out, machine):
     print("\n".join(lines))
 
 
+DETACH_ROWS = {
+    "uprobe-attach": "attach N perf-event uprobes",
+    "uprobe-detach": "detach them, one after the other",
+    "uprobe-exit": "SIGKILL until reaped, holding N",
+}
+
+
+def main_detach(raw, out, machine):
+    """Times in ms (bench/uprobe_detach.c), lower is better: a table with
+    the time per probe and the speed-up over each reference kernel, and a
+    log-log plot of the time against the number of probes."""
+    runs, byround = read_raw(raw)
+    kernels, vs = kernels_of(runs)
+    keys = [(b, n) for b in DETACH_ROWS for n in sorted({p for _, rb, p in runs if rb == b})]
+    lines = [f"Attaching and detaching perf-event uprobes (bench/uprobe_detach.c). Machine: {machine}.", "",
+             "uprobe-attach / uprobe-detach N: one BPF program attached to N uprobes with "
+             "bpf_program__attach_uprobe() (a perf event and a link each), then the links destroyed one "
+             "after the other; uprobe-exit N: from SIGKILL until a process holding N is reaped. "
+             "Times in ms. Speed-up: reference time / this kernel's time, paired by round, geometric "
+             "mean [95 % t interval]; * where the interval excludes 1.", "",
+             *table_head(["median ms", "min-max ms", "ms per probe"], vs, "uprobes")]
+    with open(f"{out}/uprobe-detach.csv", "w") as f:
+        f.write("kernel,bench,probes,rounds,median_ms,min_ms,max_ms\n")
+        for b, n in keys:
+            for k in kernels:
+                v = runs.get((k, b, n))
+                if not v:
+                    continue
+                m = statistics.median(v)
+                f.write(f"{k},{b},{n},{len(v)},{m:.3f},{min(v):.3f},{max(v):.3f}\n")
+                ratios = [fmt_ratio(paired_ratio(byround, r, k, b, n), 1) if r != k else "-" for r in vs]
+                lines.append(f"| {b} | {n} | {k} | {len(v)} | {m:.1f} | {min(v):.1f}-{max(v):.1f} | "
+                             f"{m / n:.2f} | " + " | ".join(ratios) + " |")
+    with open(f"{out}/uprobe-detach.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    dat = f"{out}/uprobe-detach.dat"
+    sets = []
+    with open(dat, "w") as f:
+        for b in ("uprobe-attach", "uprobe-detach"):
+            for k in kernels:
+                pts = [(n, runs[(k, b, n)]) for bb, n in keys if bb == b and (k, b, n) in runs]
+                if not pts:
+                    continue
+                sets.append(f"{b} {k}")
+                f.write(f"# {b} {k}\n")
+                for n, v in pts:
+                    f.write(f"{n} {statistics.median(v):.4f} {min(v):.4f} {max(v):.4f}\n")
+                f.write("\n\n")
+    exits = "; ".join(f"{k} {statistics.median(runs[(k, b, n)]) / 1000:.3g} s"
+                      for b, n in keys if b == "uprobe-exit" for k in kernels if (k, b, n) in runs)
+    gp = ["set terminal pngcairo size 820,560 font ',9'", f"set output '{out}/uprobe-detach.png'",
+          f"set title \"Attaching and detaching N perf-event uprobes: median, min-max bars\\n{machine}\\n"
+          f"exit of a process holding 1000: {exits}\" font ',9'",
+          "set logscale xy", "set xlabel 'uprobes'", "set ylabel 'ms (all N)'", "set key top left",
+          "set grid", "set xrange [0.7:1500]"]
+    plots = [f"'{dat}' index {i} using 1:2:3:4 with yerrorlines lw 2 "
+             f"lc {ORDER.index(t.split()[1]) + 1 if t.split()[1] in ORDER else 9} "
+             f"dt {1 if t.startswith('uprobe-detach') else 2} title '{t}'" for i, t in enumerate(sets)]
+    gp.append("plot " + ", ".join(plots))
+    subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)
+
+
 def main():
     if sys.argv[1] == "--icount":
         main_icount(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+        return
+    if sys.argv[1] == "--detach":
+        main_detach(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     raw, out, machine = sys.argv[1], sys.argv[2], sys.argv[3]
     runs, byround = read_raw(raw)

@@ -5,6 +5,10 @@
 # Writes DIR/raw.csv, DIR/uprobe-scaling.csv, DIR/uprobe-scaling.md,
 # DIR/uprobe-ratios.csv, DIR/uprobe-scaling.png, DIR/uprobe-churn.png and
 # DIR/uprobe-buildid.png (DIR defaults to results/).
+# -b uprobe-detach alone: attach, detach and exit times of perf-event
+# uprobes (bench/uprobe_detach.c) instead of rates; writes
+# DIR/detach-raw.csv, DIR/uprobe-detach.csv, DIR/uprobe-detach.md and
+# DIR/uprobe-detach.png.
 # -i SHIFT: instruction counting instead (QEMU -icount shift=SHIFT,
 # single-threaded TCG, run-guest.sh's ICOUNT): the guest clock advances
 # 2^SHIFT ns per instruction, so a rate in guest time gives guest
@@ -41,7 +45,14 @@ if [ -n "$shift" ]; then
 	# up as cost and, once, as an RCU stall warning.
 	maxp=1 cpus=1 raw=$out/icount-raw.csv
 fi
-[ -x "$BUILD/tests/mm_write_bench" ] && [ -x "$BUILD/tests/uprobe_churn" ] ||
+detach=
+if [ "$(echo $benches)" = uprobe-detach ]; then
+	[ -z "$shift" ] || die "-i: uprobe-detach measures times, not instructions"
+	# on 6.12, detaching 1000 uprobes takes minutes under TCG
+	detach=1 raw=$out/detach-raw.csv
+fi
+[ -x "$BUILD/tests/mm_write_bench" ] && [ -x "$BUILD/tests/uprobe_churn" ] &&
+	[ -x "$BUILD/tests/uprobe_detach" ] ||
 	die "no bench binaries: run 'make tools'"
 case " $benches " in
 *" trig-"*) [ -x "$BUILD/selftests/bench" ] || die "no selftests bench: run 'make tools'" ;;
@@ -54,6 +65,7 @@ mkdir -p "$out"
 echo "round,kernel,bench,producers,mps" >"$raw"
 nb=$(echo $benches | wc -w)
 per_boot=$(( nb * (maxp + 1) * (dur + 3) + 60 ))
+[ -z "$detach" ] || per_boot=600
 # the guest's time limit, in host seconds: under icount a guest second
 # takes tens of host seconds
 slow=3
@@ -71,6 +83,11 @@ while [ "$r" -le "$rounds" ]; do
 	done
 	r=$((r + 1))
 done
+if [ -n "$detach" ]; then
+	python3 "$TOP/bench/report.py" --detach "$raw" "$out" \
+		"$(nproc) host CPUs, guest: QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG, $cpus vCPUs, $rounds rounds"
+	exit
+fi
 if [ -n "$shift" ]; then
 	python3 "$TOP/bench/report.py" --icount "$shift" "$raw" "$out" \
 		"guest: QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p') TCG, icount shift $shift (single-threaded), $cpus vCPUs, $rounds rounds of ${dur}s of guest time"

@@ -85,14 +85,15 @@ need_disk "$BUILD" 8
 case $kernel in
 ceiling) from=base extra=$TOP/bench/ceiling.patch ;;
 # the canary starts from the KCSAN kernel's objects, which count paths too
-canary) from=patched extra="$TOP/tests/buildid-paths.patch $TOP/tests/kcsan-canary.patch" ;;
+canary) from=patched extra="$TOP/tests/buildid-paths.patch $TOP/tests/detach-paths.patch $TOP/tests/kcsan-canary.patch" ;;
 spec) from=patched extra= ;;
 *) from= extra= ;;
 esac
-# The debug kernels count the paths of the build-ID lookup, so that a run
-# shows which it watched (/proc/bpf_buildid_paths, tests/guest/race_loop.sh).
+# The debug kernels count the paths of the build-ID lookup and of the
+# deferred detach, so that a run shows which it watched
+# (/proc/bpf_buildid_paths, /proc/uprobe_detach_paths, race_loop.sh).
 case $kernel/${FLAVOUR:-} in
-patched/debug|patched/kcsan) extra=$TOP/tests/buildid-paths.patch ;;
+patched/debug|patched/kcsan) extra="$TOP/tests/buildid-paths.patch $TOP/tests/detach-paths.patch" ;;
 esac
 from_obj=$BUILD/obj-$from${FLAVOUR:+-$FLAVOUR}
 if [ -n "$from" ] && [ ! -d "$obj" ]; then

@@ -14,6 +14,10 @@ set -eu
 need_cmd gcc make aarch64-linux-gnu-gcc
 OBJS="fs/file_table.o mm/mmap_lock.o mm/mmap.o mm/memory.o kernel/fork.o kernel/locking/rwsem.o
 	kernel/bpf/stackmap.o kernel/bpf/task_iter.o"
+# built only where the configuration has them
+UPROBE_OBJS="kernel/events/uprobes.o"
+UPROBE_EVENTS_OBJS="kernel/trace/trace_uprobe.o kernel/trace/trace_event_perf.o"
+BPF_EVENTS_OBJS="kernel/trace/bpf_trace.o"
 touched=$(git -C "$KSRC" diff --name-only base series | grep -E '\.[ch]$' | grep -v '^tools/')
 set_kernel_cc
 
@@ -62,7 +66,8 @@ for c in $(git -C "$KSRC" rev-list --reverse base..series); do
 		n=bisect
 		[ "$a" = x86_64 ] || n=bisect-$a
 		# shellcheck disable=SC2086
-		if ! compile "$n" "$a" "$wt" "" $OBJS kernel/events/uprobes.o; then
+		if ! compile "$n" "$a" "$wt" "" $OBJS $UPROBE_OBJS $UPROBE_EVENTS_OBJS \
+			$BPF_EVENTS_OBJS; then
 			grep -E 'error' "$BUILD/obj-matrix-$n/compile.log" | head >&2
 			die "commit '$subj' does not build ($a)"
 		fi
@@ -84,7 +89,10 @@ for cfg in "smp x86_64 $TOP/config/guest.config" \
 	t=$(date +%s)
 	configure "$name" "$arch" "$KSRC" "$frag"
 	objs=$OBJS
-	grep -q '^CONFIG_UPROBES=y' "$BUILD/obj-matrix-$name/.config" && objs="$objs kernel/events/uprobes.o"
+	c=$BUILD/obj-matrix-$name/.config
+	grep -q '^CONFIG_UPROBES=y' "$c" && objs="$objs $UPROBE_OBJS"
+	grep -q '^CONFIG_UPROBE_EVENTS=y' "$c" && objs="$objs $UPROBE_EVENTS_OBJS"
+	grep -q '^CONFIG_BPF_EVENTS=y' "$c" && objs="$objs $BPF_EVENTS_OBJS"
 	# shellcheck disable=SC2086
 	if ! compile "$name" "$arch" "$KSRC" 1 $objs; then
 		grep -E 'error' "$BUILD/obj-matrix-$name/compile.log" | head >&2

@@ -3,9 +3,9 @@
 # built with the selftests' config (FLAVOUR=selftests, see build.sh).
 #   scripts/selftests.sh [patched|base] [TESTS]
 # TESTS is test_progs' -t list; by default every test that attaches
-# uprobes or uretprobes (SELFTESTS below).  With build_id_busy in the list,
-# that test runs once more, verbose, for its figures
-# (results/build_id_busy-<kernel>.txt).  Builds the kernel, then
+# uprobes or uretprobes (SELFTESTS below).  With build_id_busy or
+# uprobe_detach in the list, that test runs once more, verbose, for its
+# figures (results/build_id_busy-<kernel>.txt, uprobe_detach-<kernel>.txt).  Builds the kernel, then
 # test_progs and bpf_testmod.ko with clang-19 against that kernel into
 # build/selftests-<kernel>/, then runs them in the guest.  Exit status is
 # test_progs' own.
@@ -16,7 +16,7 @@ set -eu
 # series' own uprobe_lockless and build_id_busy.  Left out: section_names
 # (parses section names, never attaches) and bpf_iter (its task_vma
 # iterator only reads VMAs; no uprobe).
-SELFTESTS=attach_probe,bpf_cookie,build_id,build_id_busy,fill_link_info,get_func_ip_test,task_pt_regs,uprobe,uprobe_autoattach,uprobe_lockless,uprobe_multi_test,uprobe_syscall,uretprobe_stack,usdt
+SELFTESTS=attach_probe,bpf_cookie,build_id,build_id_busy,fill_link_info,get_func_ip_test,task_pt_regs,uprobe,uprobe_autoattach,uprobe_detach,uprobe_lockless,uprobe_multi_test,uprobe_syscall,uretprobe_stack,usdt
 
 kernel=${1:-patched}
 tests=${2:-$SELFTESTS}
@@ -78,6 +78,10 @@ rc=0
 	case ',$tests,' in *,build_id_busy,*)
 		./test_progs -v -t build_id_busy 2>&1 |
 			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|SKIP|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
+	esac
+	case ',$tests,' in *,uprobe_detach,*)
+		./test_progs -v -t uprobe_detach 2>&1 |
+			grep -a -E 'test_detach:|:FAIL:|^#[0-9]+(/[0-9]+)? +uprobe_detach' | sed 's/^/[det] /' ;;
 	esac" \
 	>"$out/run.log" 2>&1 || rc=$?
 tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
@@ -100,6 +104,13 @@ if tr -d '\r' <"$out/run.log" | grep -q '^\[bid\] '; then
 	{ echo "build_id_busy on the $kernel kernel (test_progs -v -t build_id_busy, QEMU TCG, 2 vCPUs):"
 	  tr -d '\r' <"$out/run.log" | sed -n 's/^\[bid\] //p'; } >"$TOP/results/build_id_busy-$kernel.txt"
 	phase selftests "results/build_id_busy-$kernel.txt written"
+fi
+# uprobe_detach's figures (detach time per probe, runs after a detach
+# returned), from a verbose run of that test alone.
+if tr -d '\r' <"$out/run.log" | grep -q '^\[det\] '; then
+	{ echo "uprobe_detach on the $kernel kernel (test_progs -v -t uprobe_detach, QEMU TCG, 2 vCPUs):"
+	  tr -d '\r' <"$out/run.log" | sed -n 's/^\[det\] //p'; } >"$TOP/results/uprobe_detach-$kernel.txt"
+	phase selftests "results/uprobe_detach-$kernel.txt written"
 fi
 [ "$rc" -eq 0 ] || die "the $kernel guest failed (log: ${out#"$TOP"/}/run.log)"
 tr -d '\r' <"$out/run.log" | grep -q '^\[[0-9]*\] exit 0$' && exit 0

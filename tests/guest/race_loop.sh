@@ -7,8 +7,11 @@
 # With a test_progs folder, also the selftest build_id_busy (build IDs
 # beside a writer that write-locks the traced VMAs, traces through more
 # VMAs than the per-VMA tier takes, a frame at a VMA's end; uprobe,
-# sleepable and cpu-clock programs), and then, from the kernel's counters
-# (tests/buildid-paths.patch), that every path of the build-ID lookup ran.
+# sleepable and cpu-clock programs) and the selftest uprobe_detach
+# (perf-event uprobes and uretprobes, sleepable or not, attached and
+# detached while their functions are hit), and then, from the kernel's
+# counters (tests/buildid-paths.patch, tests/detach-paths.patch), that
+# every path of the build-ID lookup and of the deferred detach ran.
 # For the debug kernels, whose console run-guest.sh checks for KASAN, KCSAN,
 # lockdep and RCU reports.
 #   race_loop.sh BINDIR SECONDS [TEST_PROGS_DIR]
@@ -40,6 +43,12 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		(cd "$tp" && ./test_progs -t build_id_busy >/tmp/build_id_busy.log 2>&1) ||
 			{ tail -40 /tmp/build_id_busy.log; echo "race_loop: build_id_busy FAILED after $runs runs"; exit 1; }
 		runs=$((runs + 1))
+		(cd "$tp" && ./test_progs -v -t uprobe_detach >/tmp/uprobe_detach.log 2>&1) ||
+			{ tail -40 /tmp/uprobe_detach.log; echo "race_loop: uprobe_detach FAILED after $runs runs"; exit 1; }
+		late=$(sed -n 's/.* runs after a detach returned: \([0-9]*\)$/\1/p' /tmp/uprobe_detach.log |
+			awk '{ n += $1 } END { print n + 0 }')
+		detach_late=$(( ${detach_late:-0} + late ))
+		runs=$((runs + 1))
 	fi
 done
 umount $ovl/merged
@@ -54,6 +63,22 @@ if [ -n "$tp" ] && [ -r /proc/bpf_buildid_paths ]; then
 		grep -q "^$p [1-9]" /proc/bpf_buildid_paths ||
 			{ echo "race_loop: the build-ID path '$p' never ran"; exit 1; }
 	done
+fi
+# Which paths of the deferred detach ran: the program's reference and the
+# trace_uprobe dropped after the grace period, a handler that reached the
+# consumer, and one that used its perf buffers, after the release began,
+# and (from uprobe_detach's own count) BPF programs that ran after their
+# detach had returned.  prog_put_sync (no memory for the callback) is
+# shown, not required.
+if [ -n "$tp" ] && [ -r /proc/uprobe_detach_paths ]; then
+	sed 's/^/race_loop: detach path /' /proc/uprobe_detach_paths
+	echo "race_loop: detach path bpf_run_after_detach ${detach_late:-0}"
+	for p in prog_put_deferred released freed consumer_after_release perf_after_release; do
+		grep -q "^$p [1-9]" /proc/uprobe_detach_paths ||
+			{ echo "race_loop: the detach path '$p' never ran"; exit 1; }
+	done
+	[ "${detach_late:-0}" -gt 0 ] ||
+		{ echo "race_loop: no BPF program ran after its detach returned"; exit 1; }
 fi
 # In a lockdep kernel: lockdep turns itself off at its first report, so
 # debug_locks still 1 at the end shows it was on for the whole run.
