@@ -73,7 +73,11 @@ slow=3
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for k in $kernels; do
-		phase bench "round $r/$rounds, $k kernel: $nb benchmarks x 1..$maxp producers, ${dur}s each${shift:+ (icount, shift $shift)}"
+		if [ -n "$detach" ]; then
+			phase bench "round $r/$rounds, $k kernel: attach and detach 1..1000 uprobes, exit holding 1000"
+		else
+			phase bench "round $r/$rounds, $k kernel: $nb benchmarks x 1..$maxp producers, ${dur}s each${shift:+ (icount, shift $shift)}"
+		fi
 		log=$BUILD/bench-$k-$r.log
 		# shellcheck disable=SC2086
 		"$TOP/scripts/run-guest.sh" -k "$k" -c "$cpus" -t $((per_boot * slow)) -- \

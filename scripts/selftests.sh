@@ -13,9 +13,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 # Every prog_tests/*.c that attaches uprobes, uretprobes or USDTs, and the
-# series' own uprobe_lockless and build_id_busy.  Left out: section_names
-# (parses section names, never attaches) and bpf_iter (its task_vma
-# iterator only reads VMAs; no uprobe).
+# series' own uprobe_lockless, build_id_busy and uprobe_detach.  Left out:
+# section_names (parses section names, never attaches) and bpf_iter (its
+# task_vma iterator only reads VMAs; no uprobe).
 SELFTESTS=attach_probe,bpf_cookie,build_id,build_id_busy,fill_link_info,get_func_ip_test,task_pt_regs,uprobe,uprobe_autoattach,uprobe_detach,uprobe_lockless,uprobe_multi_test,uprobe_syscall,uretprobe_stack,usdt
 
 kernel=${1:-patched}
@@ -77,11 +77,11 @@ rc=0
 		done
 	case ',$tests,' in *,build_id_busy,*)
 		./test_progs -v -t build_id_busy 2>&1 |
-			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|SKIP|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
+			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|in NMI context|lost whole|:SKIP:|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
 	esac
 	case ',$tests,' in *,uprobe_detach,*)
 		./test_progs -v -t uprobe_detach 2>&1 |
-			grep -a -E 'test_detach:|:FAIL:|^#[0-9]+(/[0-9]+)? +uprobe_detach' | sed 's/^/[det] /' ;;
+			grep -a -E 'test_detach: [0-9]|test_in_flight: [a-z]|:SKIP:|:FAIL:|^#[0-9]+(/[0-9]+)? +uprobe_detach' | sed 's/^/[det] /' ;;
 	esac" \
 	>"$out/run.log" 2>&1 || rc=$?
 tr -d '\r' <"$out/run.log" | sed -n 's/^\[[0-9]*\] //p'
@@ -95,7 +95,7 @@ tr -d '\r' <"$out/run.log" | awk -v k="$kernel" '
 		if ($0 ~ /^#[0-9]+ [^\/]*:/) { printf "%-60s %4ds\n", $0, t - last; last = t }
 		else printf "%-60s\n", $0
 	}
-	/Summary:/ { sub(/^\[[0-9]+\] /, ""); print "test_progs on the " k " kernel: " $0 }' \
+	/Summary:/ && !/\[(bid|det)\]/ { sub(/^\[[0-9]+\] /, ""); print "test_progs on the " k " kernel: " $0 }' \
 	>"$TOP/results/selftests-$kernel.txt"
 phase selftests "results/selftests-$kernel.txt written"
 # build_id_busy's figures (share of frames with a valid build ID per case),
