@@ -139,6 +139,15 @@ def share_table(runs, byround, kernels, vs):
     return lines
 
 
+def rows(runs, keys, kernels):
+    """(bench, producers, kernel, results) for each key and kernel that has results."""
+    for b, p in keys:
+        for k in kernels:
+            v = runs.get((k, b, p))
+            if v:
+                yield b, p, k, v
+
+
 def kernels_of(runs):
     """The kernels in the results, in ORDER, and the reference kernels that
     ratios are given against."""
@@ -165,19 +174,15 @@ def main_icount(shift, raw, out, machine):
              *table_head(["instructions/op (median)", "min-max", "spread"], vs)]
     with open(f"{out}/icount.csv", "w") as f:
         f.write("kernel,bench,producers,rounds,insn_per_op_median,insn_min,insn_max,spread_pct\n")
-        for b, p in keys:
-            for k in kernels:
-                v = runs.get((k, b, p))
-                if not v:
-                    continue
-                ins = [insn(x) for x in v]
-                m = statistics.median(ins)
-                spread = (max(ins) - min(ins)) / m * 100
-                f.write(f"{k},{b},{p},{len(v)},{m:.1f},{min(ins):.1f},{max(ins):.1f},{spread:.2f}\n")
-                ratios = [fmt_ratio(paired_ratio(byround, k, r, b, p), 3) if r != k else "-"
-                          for r in vs]
-                lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.0f} | {min(ins):.0f}-{max(ins):.0f} | "
-                             f"{spread:.2f} % | " + " | ".join(ratios) + " |")
+        for b, p, k, v in rows(runs, keys, kernels):
+            ins = [insn(x) for x in v]
+            m = statistics.median(ins)
+            spread = (max(ins) - min(ins)) / m * 100
+            f.write(f"{k},{b},{p},{len(v)},{m:.1f},{min(ins):.1f},{max(ins):.1f},{spread:.2f}\n")
+            ratios = [fmt_ratio(paired_ratio(byround, k, r, b, p), 3) if r != k else "-"
+                      for r in vs]
+            lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.0f} | {min(ins):.0f}-{max(ins):.0f} | "
+                         f"{spread:.2f} % | " + " | ".join(ratios) + " |")
     lines += share_table(runs, byround, kernels, vs)
     with open(f"{out}/icount.md", "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -207,16 +212,12 @@ def main_detach(raw, out, machine):
              *table_head(["median ms", "min-max ms", "ms per probe"], vs, "uprobes")]
     with open(f"{out}/uprobe-detach.csv", "w") as f:
         f.write("kernel,bench,probes,rounds,median_ms,min_ms,max_ms\n")
-        for b, n in keys:
-            for k in kernels:
-                v = runs.get((k, b, n))
-                if not v:
-                    continue
-                m = statistics.median(v)
-                f.write(f"{k},{b},{n},{len(v)},{m:.3f},{min(v):.3f},{max(v):.3f}\n")
-                ratios = [fmt_ratio(paired_ratio(byround, r, k, b, n), 1) if r != k else "-" for r in vs]
-                lines.append(f"| {b} | {n} | {k} | {len(v)} | {m:.1f} | {min(v):.1f}-{max(v):.1f} | "
-                             f"{m / n:.2f} | " + " | ".join(ratios) + " |")
+        for b, n, k, v in rows(runs, keys, kernels):
+            m = statistics.median(v)
+            f.write(f"{k},{b},{n},{len(v)},{m:.3f},{min(v):.3f},{max(v):.3f}\n")
+            ratios = [fmt_ratio(paired_ratio(byround, r, k, b, n), 1) if r != k else "-" for r in vs]
+            lines.append(f"| {b} | {n} | {k} | {len(v)} | {m:.1f} | {min(v):.1f}-{max(v):.1f} | "
+                         f"{m / n:.2f} | " + " | ".join(ratios) + " |")
     with open(f"{out}/uprobe-detach.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
