@@ -189,11 +189,8 @@ def main_icount(shift, raw, out, machine):
     print("\n".join(lines))
 
 
-DETACH_ROWS = {
-    "uprobe-attach": "attach N perf-event uprobes",
-    "uprobe-detach": "detach them, one after the other",
-    "uprobe-exit": "SIGKILL until reaped, holding N",
-}
+# bench/uprobe_detach.c's rows, in table order
+DETACH_ROWS = ("uprobe-attach", "uprobe-detach", "uprobe-exit")
 
 
 def main_detach(raw, out, machine):
