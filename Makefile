@@ -19,7 +19,7 @@ help:
 	@echo 'make demo          build both kernels, boot the patched one, count BPF uprobe hits, short bench'
 	@echo 'make test          the test suite (CI); KERNEL=base (unpatched) or spec (no per-VMA tier)'
 	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
-	@echo 'make bench-icount  the same four, guest instructions per operation (QEMU icount)'
+	@echo 'make bench-icount  base vs patched, guest instructions per operation (QEMU icount); ICOUNT_KERNELS=...'
 	@echo 'make bench-detach  base vs patched: attach, detach and exit times of 1..1000 perf-event uprobes'
 	@echo 'make bench-bundle  pack the benchmark for a bigger machine (build/uprobe-bench-bundle.tar.xz)'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
@@ -66,11 +66,12 @@ bench: build tools
 	@$(S)/bench.sh -k "base spec patched ceiling" $(BENCH_ARGS)
 
 # bench-icount: instructions per operation under QEMU's instruction counting
-# (scripts/bench.sh -i); ICOUNT_ARGS='-r 5 -d 2' etc.
+# (scripts/bench.sh -i) of base and patched, or of ICOUNT_KERNELS (spec and
+# ceiling as for bench); ICOUNT_ARGS='-r 5 -d 2' etc.
+ICOUNT_KERNELS ?= base patched
 bench-icount: build tools
-	@$(S)/build.sh spec
-	@$(S)/build.sh ceiling
-	@$(S)/bench.sh -k "base spec patched ceiling" -i 3 $(or $(ICOUNT_ARGS),-r 5 -d 2)
+	@for k in $(filter spec ceiling,$(ICOUNT_KERNELS)); do $(S)/build.sh $$k || exit; done
+	@$(S)/bench.sh -k "$(ICOUNT_KERNELS)" -i 3 $(or $(ICOUNT_ARGS),-r 5 -d 2)
 
 # bench-detach: the time to attach and detach 1, 10, 100 and 1000
 # perf-event uprobes and the exit of a process holding 1000, base and

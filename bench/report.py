@@ -30,7 +30,11 @@ instruction counting (scripts/bench.sh -i), where one guest nanosecond is
 instructions per operation, every vCPU's instructions counted.  It writes
 icount.csv and icount.md: instructions per operation per kernel, how far
 the rounds of one kernel lie apart, and the ratios (operations per
-instruction, paired by round, with the same t interval).
+instruction, paired by round, with the same t interval); and, for the
+quiet process, what the build-ID stack adds to a traced hit
+(buildid-w0 - churn-w0) and what one cpu-clock sample costs (from
+buildid-clock-w0 and its sample rate), with their differences to the
+reference kernels, paired by round.
 """
 import csv
 import re
@@ -47,6 +51,8 @@ ORDER = ["base", "spec", "patched", "ceiling"]
 # Rows that are a share in percent, not a rate: uprobe_churn -b's (-s's,
 # -c's) share of hits (samples) whose stack's top frame got a valid build ID.
 SHARE = re.compile(r"^buildid(-sleepable|-clock)?-valid-")
+# uprobe_churn -c's rate of cpu-clock samples: not an operation either.
+SAMPLES = re.compile(r"^buildid-clock-samples-")
 
 
 def title_of(bench):
@@ -155,10 +161,71 @@ def kernels_of(runs):
     return kernels, [k for k in ("base", "spec", "ceiling") if k in kernels]
 
 
+def derived_costs(shift, v, k, w):
+    """The costs derived from one round's rates v of kernel k with w writers,
+    in guest instructions: (name, value) for each that the round has."""
+    def get(b):
+        return v.get((k, f"{b}-w{w}", 1), 0)
+    churn, stack = get("churn"), get("buildid")
+    clock, samples = get("buildid-clock"), get("buildid-clock-samples")
+    # a guest second is 10^9 / 2^shift instructions; the rates are in M/s
+    per_s = 1000.0 / (1 << shift)
+    if churn > 0 and stack > 0:
+        # what taking the stack with build IDs adds to a traced hit
+        yield f"stack-per-hit-w{w}", per_s / stack - per_s / churn
+    if churn > 0 and clock > 0 and samples > 0:
+        # the guest second minus the calls (at churn's cost each), per sample
+        yield f"clock-sample-w{w}", (per_s - clock * per_s / churn) / samples
+
+
+def derived_table(shift, byround, kernels, vs):
+    """The markdown lines of the derived costs, [] without any: per round,
+    then the median, and the difference to each reference kernel paired by
+    round (mean [95 % t interval])."""
+    per = defaultdict(dict)     # (name, kernel) -> round -> instructions
+    for r, v in byround.items():
+        for k in kernels:
+            # with writers, an operation also counts the writers'
+            # instructions in between: only the quiet process (w0) is
+            # resolved into parts
+            for name, x in derived_costs(shift, v, k, 0):
+                per[(name, k)][r] = x
+    if not per:
+        return []
+    lines = ["", "Derived, in guest instructions, per round and then the median: stack-per-hit-wN, "
+             "what taking the user stack with build IDs adds to a traced hit (buildid-wN minus "
+             "churn-wN); clock-sample-wN, the cost of one cpu-clock sample whose program takes "
+             "the stack with build IDs (the guest time of buildid-clock-wN not spent in its "
+             "calls, at churn-wN's cost each, per sample). Differences: kernel minus reference, "
+             "paired by round, mean [95 % t interval]; * where the interval excludes 0.", "",
+             *table_head(["instructions (median)", "min-max"], vs, "writers")]
+    for name in dict.fromkeys(n for n, _ in per):
+        for k in kernels:
+            x = per.get((name, k))
+            if not x:
+                continue
+            diffs = []
+            for ref in vs:
+                d = [x[r] - per[(name, ref)][r] for r in x if r in per.get((name, ref), {})]
+                if ref == k or len(d) < 2:
+                    diffs.append("-")
+                    continue
+                m = statistics.fmean(d)
+                half = T975[min(len(d) - 2, len(T975) - 1)] * statistics.stdev(d) / math.sqrt(len(d))
+                mark = "*" if m - half > 0 or m + half < 0 else ""
+                diffs.append(f"{m:+.0f}{mark} [{m - half:+.0f} to {m + half:+.0f}]")
+            vals = list(x.values())
+            lines.append(f"| {name} | {name.rsplit('-w', 1)[1]} | {k} | {len(vals)} | "
+                         f"{statistics.median(vals):.0f} | {min(vals):.0f}-{max(vals):.0f} | "
+                         + " | ".join(diffs) + " |")
+    return lines
+
+
 def main_icount(shift, raw, out, machine):
     runs, byround = read_raw(raw)
     kernels, vs = kernels_of(runs)
-    keys = list(dict.fromkeys((b, p) for _, b, p in runs if not SHARE.match(b)))
+    keys = list(dict.fromkeys((b, p) for _, b, p in runs
+                              if not SHARE.match(b) and not SAMPLES.match(b)))
 
     def insn(mps):
         return 1000.0 / ((1 << shift) * mps) if mps > 0 else float("inf")
@@ -183,6 +250,7 @@ def main_icount(shift, raw, out, machine):
                       for r in vs]
             lines.append(f"| {b} | {p} | {k} | {len(v)} | {m:.0f} | {min(ins):.0f}-{max(ins):.0f} | "
                          f"{spread:.2f} % | " + " | ".join(ratios) + " |")
+    lines += derived_table(shift, byround, kernels, vs)
     lines += share_table(runs, byround, kernels, vs)
     with open(f"{out}/icount.md", "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -25,6 +25,9 @@
  * (1 ms, hard irq context) that takes the stack, keeps the plain counting
  * uprobe, and adds the share of samples whose top frame got a build ID:
  *   RESULT buildid-clock-valid-w<WRITERS> <PRODUCERS> <percent>
+ * and the rate of the samples (M/s), from which bench/report.py derives
+ * the cost of one sample under instruction counting:
+ *   RESULT buildid-clock-samples-w<WRITERS> <PRODUCERS> <M/s>
  * It also checks that the BPF program counted every call: a benchmark of a
  * lookup that loses hits would be meaningless.  Exit 0 on success.
  */
@@ -239,6 +242,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: uprobe_churn: no cpu-clock sample in %d s\n", dur);
 		return 1;
 	}
+	if (sample)
+		printf("RESULT %s-samples-w%d %d %.6f\n", name, nwrite, nprod,
+		       samples / (t1 - t0) / 1e6);
 	/* traced and valid were read a moment apart: cap at 100 % */
 	if ((stacks || sample) && traced)
 		printf("RESULT %s-valid-w%d %d %.3f\n", name, nwrite, nprod,

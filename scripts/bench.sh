@@ -36,7 +36,7 @@ done
 cpus=$maxp raw=$out/raw.csv
 if [ -n "$shift" ]; then
 	export ICOUNT=$shift
-	[ -n "$bset" ] || benches="churn-w0 churn-w1 buildid-w0 buildid-w1 mm-mmap-munmap mm-mprotect mm-fault"
+	[ -n "$bset" ] || benches="churn-w0 buildid-w0 buildid-clock-w0 churn-w1 buildid-w1 buildid-clock-w1 mm-mmap-munmap mm-mprotect mm-fault"
 	case " $benches " in *" trig-"*) die "-i: the selftests' bench (trig-*) is not run under icount" ;; esac
 	# One producer, one vCPU: the churn writer shares it through the
 	# guest's scheduler.  With two vCPUs, single-threaded TCG runs them in
