@@ -2,7 +2,10 @@
 # Configure and build one kernel.
 #   scripts/build.sh base|patched|spec|ceiling|canary [FRAGMENT...]
 # base    = the pristine tree (git worktree build/src-base at tag "base")
-# patched = build/linux (branch "series", see scripts/apply.sh)
+# patched = build/linux (branch "series", see scripts/apply.sh), or
+#           PATCHED_SRC: another checkout of it (a git worktree), so that
+#           a kernel can be built while a debug build has its test
+#           patches applied in build/linux
 # spec    = the series without its last tier (per-VMA lock fallback), for the
 #           benchmark: a worktree build/src-spec at the parent of that patch
 # ceiling = the base with bench/ceiling.patch (UNSAFE, for the benchmark
@@ -38,7 +41,11 @@ base|ceiling)
 	[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
 		die "build/src-base has local changes (an interrupted ceiling build?): git -C build/src-base checkout -f base"
 	;;
-patched) src=$KSRC ;;
+patched)
+	src=${PATCHED_SRC:-$KSRC}
+	[ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$KSRC" rev-parse series)" ] ||
+		die "$src is not at the series' head"
+	;;
 canary)
 	src=$KSRC
 	[ "${FLAVOUR:-}" = kcsan ] || die "the canary kernel is for FLAVOUR=kcsan only"
