@@ -7,7 +7,7 @@
 # With a test_progs folder, also the selftest build_id_busy (build IDs
 # beside a writer that write-locks the traced VMAs, traces through more
 # VMAs than the per-VMA tier takes, a frame at a VMA's end; uprobe,
-# sleepable and cpu-clock programs) and the selftest uprobe_detach
+# sleepable, cpu-clock and NMI programs) and the selftest uprobe_detach
 # (perf-event uprobes and uretprobes, sleepable or not, attached and
 # detached while their functions are hit), and then, from the kernel's
 # counters (tests/buildid-paths.patch, tests/detach-paths.patch), that
@@ -62,6 +62,13 @@ if [ -n "$tp" ] && [ -r /proc/bpf_buildid_paths ]; then
 		limit tier2 tier2_locked sleepable_vma sleepable_mmap; do
 		grep -q "^$p [1-9]" /proc/bpf_buildid_paths ||
 			{ echo "race_loop: the build-ID path '$p' never ran"; exit 1; }
+	done
+	# and in NMI context (build_id_busy's nmi cases; the second column):
+	# traces, the per-VMA tier's -EBUSY beside the text writer, and a lock
+	# that writer waited for, handed to the irq_work; the rest is shown
+	for p in traces busy_irqs_off deferred; do
+		grep -q "^$p [0-9]* [1-9]" /proc/bpf_buildid_paths ||
+			{ echo "race_loop: the build-ID path '$p' never ran in NMI context"; exit 1; }
 	done
 fi
 # Which paths of the deferred detach ran: the program's reference and the
