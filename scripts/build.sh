@@ -72,7 +72,14 @@ if [ $# -eq 0 ]; then
 	case ${FLAVOUR:-} in
 	'') ;;
 	debug) set -- "$@" "$TOP/config/debug.config" ;;
-	rt) set -- "$@" "$TOP/config/rt.config" ;;
+	rt)
+		# test_progs runs there (make rt-test): the selftests' config
+		# too, then PREEMPT_RT
+		sc=$src/tools/testing/selftests/bpf
+		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config" \
+			"$TOP/config/rt.config"
+		targets="bzImage modules"
+		;;
 	kcsan) set -- "$@" "$TOP/config/kcsan.config" ;;
 	selftests)
 		sc=$src/tools/testing/selftests/bpf

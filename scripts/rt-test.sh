@@ -1,6 +1,6 @@
 #!/bin/sh
 # The uprobe and build-ID tests on a PREEMPT_RT guest (make rt-test):
-# the patched kernel with config/rt.config, then in it
+# the patched kernel with the selftests' config and config/rt.config, then in it
 # tests/guest/uprobe_smoke.sh and test_progs -t uprobe_lockless,build_id_busy
 # (as scripts/selftests.sh built it).  Writes results/rt-<kernel>.txt.
 #   scripts/rt-test.sh [patched|base]
