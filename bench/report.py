@@ -78,18 +78,23 @@ T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
 
 
+def mean_ci(xs):
+    """The mean of xs (at least 2) and the half-width of its 95 % t interval."""
+    n = len(xs)
+    t = T975[n - 2] if n - 1 <= len(T975) else 1.96
+    return statistics.fmean(xs), t * statistics.stdev(xs) / math.sqrt(n)
+
+
 def paired_ratio(byround, k, ref, b, p):
     """Ratio of kernel k to kernel ref paired by round: the geometric mean of
     the per-round ratios and its 95 % t interval; None with fewer than 2
     rounds that have both."""
     logs = [math.log(v[(k, b, p)] / v[(ref, b, p)]) for v in byround.values()
             if v.get((k, b, p), 0) > 0 and v.get((ref, b, p), 0) > 0]
-    n = len(logs)
-    if n < 2:
+    if len(logs) < 2:
         return None
-    mean = statistics.fmean(logs)
-    half = (T975[n - 2] if n - 1 <= len(T975) else 1.96) * statistics.stdev(logs) / math.sqrt(n)
-    return math.exp(mean), math.exp(mean - half), math.exp(mean + half), n
+    mean, half = mean_ci(logs)
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half), len(logs)
 
 
 def table_head(columns, vs, count="producers"):
@@ -210,8 +215,7 @@ def derived_table(shift, byround, kernels, vs):
                 if ref == k or len(d) < 2:
                     diffs.append("-")
                     continue
-                m = statistics.fmean(d)
-                half = T975[min(len(d) - 2, len(T975) - 1)] * statistics.stdev(d) / math.sqrt(len(d))
+                m, half = mean_ci(d)
                 mark = "*" if m - half > 0 or m + half < 0 else ""
                 diffs.append(f"{m:+.0f}{mark} [{m - half:+.0f} to {m + half:+.0f}]")
             vals = list(x.values())
