@@ -72,19 +72,13 @@ if [ $# -eq 0 ]; then
 	case ${FLAVOUR:-} in
 	'') ;;
 	debug) set -- "$@" "$TOP/config/debug.config" ;;
-	rt)
-		# test_progs runs there (make rt-test): the selftests' config
-		# too, then PREEMPT_RT
-		sc=$src/tools/testing/selftests/bpf
-		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config" \
-			"$TOP/config/rt.config"
-		targets="bzImage modules"
-		;;
 	kcsan) set -- "$@" "$TOP/config/kcsan.config" ;;
-	selftests)
+	selftests|rt)
 		sc=$src/tools/testing/selftests/bpf
 		set -- "$@" "$sc/config" "$sc/config.vm" "$TOP/config/selftests.config"
 		targets="bzImage modules"
+		# rt: the same (make rt-test runs test_progs), then PREEMPT_RT
+		[ "$FLAVOUR" = selftests ] || set -- "$@" "$TOP/config/rt.config"
 		;;
 	*) die "unknown FLAVOUR '$FLAVOUR' (debug, kcsan, rt or selftests)" ;;
 	esac
