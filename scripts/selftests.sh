@@ -77,7 +77,7 @@ rc=0
 		done
 	case ',$tests,' in *,build_id_busy,*)
 		./test_progs -v -t build_id_busy 2>&1 |
-			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|in NMI context|lost whole|:SKIP:|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
+			grep -a -E 'last [0-9]+ of [0-9]+ samples:|changed VMA:|traces past|no VMA|in NMI context|lost whole|:SKIP:|:FAIL:|^#[0-9]+(/[0-9]+)? +build_id_busy' | sed 's/^/[bid] /' ;;
 	esac
 	case ',$tests,' in *,uprobe_detach,*)
 		./test_progs -v -t uprobe_detach 2>&1 |

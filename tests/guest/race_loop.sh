@@ -53,20 +53,24 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 umount $ovl/merged
 # Which paths of the build-ID lookup ran, and that each did: the -EBUSY
-# answer of the per-VMA tier with irqs on and off, a VMA locked but found
+# answer of the per-VMA tier with irqs on and off, a frame in no VMA (the
+# chain's first frame in build_id_busy's deep cases), a VMA locked but found
 # unusable, a lock a writer waits for deferred to the irq_work and released
-# there, the per-trace VMA limit, and the mmap_lock tier after it.
+# there, the irq_work slot found busy by the next trace on the CPU (the
+# second stack of build_id_busy's cpu-clock and nmi programs), the
+# per-trace VMA limit, and the mmap_lock tier after it.
 if [ -n "$tp" ] && [ -r /proc/bpf_buildid_paths ]; then
 	sed 's/^/race_loop: build-ID path /' /proc/bpf_buildid_paths
-	for p in traces busy busy_irqs_off unusable deferred irq_work_released \
-		limit tier2 tier2_locked sleepable_vma sleepable_mmap; do
+	for p in traces busy busy_irqs_off gap unusable deferred irq_work_released \
+		slot_busy limit tier2 tier2_locked sleepable_vma sleepable_mmap; do
 		grep -q "^$p [1-9]" /proc/bpf_buildid_paths ||
 			{ echo "race_loop: the build-ID path '$p' never ran"; exit 1; }
 	done
 	# and in NMI context (build_id_busy's nmi cases; the second column):
-	# traces, the per-VMA tier's -EBUSY beside the text writer, and a lock
-	# that writer waited for, handed to the irq_work; the rest is shown
-	for p in traces busy_irqs_off deferred; do
+	# traces, the per-VMA tier's -EBUSY beside the text writer, a lock
+	# that writer waited for, handed to the irq_work, and the slot found
+	# busy by the second stack of that NMI; the rest is shown
+	for p in traces busy_irqs_off deferred slot_busy; do
 		grep -q "^$p [0-9]* [1-9]" /proc/bpf_buildid_paths ||
 			{ echo "race_loop: the build-ID path '$p' never ran in NMI context"; exit 1; }
 	done
