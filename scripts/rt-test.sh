@@ -20,7 +20,9 @@ rc=0
 	cd '$tp' && ./test_progs -v -t uprobe_lockless,build_id_busy 2>&1 |
 		grep -a -E 'SKIP|samples:|traces past|changed VMA|^#[0-9]+|Summary:|:FAIL:'
 	echo \"test_progs exit \$?\"" >"$out" 2>&1 || rc=$?
-tr -d '\r' <"$out" | grep -a -E '^#[0-9]|SKIP|samples:|traces past|changed VMA|Summary|passed,|^ok|FAIL|PREEMPT' |
+# (not the command line that run-guest.sh echoes, which has the patterns)
+tr -d '\r' <"$out" | grep -a -v 'grep -a -E' |
+	grep -a -E '^#[0-9]|SKIP|samples:|traces past|changed VMA|Summary|passed,|^ok|FAIL|PREEMPT' |
 	{ echo "make rt-test on the $kernel kernel with PREEMPT_RT (QEMU TCG, 2 vCPUs, $(date -u +%F)):"; cat; } \
 	>"$TOP/results/rt-$kernel.txt"
 cat "$TOP/results/rt-$kernel.txt"
