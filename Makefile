@@ -11,7 +11,7 @@ export T0
 
 .PHONY: all demo test deps source build tools guest bench export checkpatch \
 	vma-test matrix docs selftests debug-test kcsan-test rt-test fresh-check bench-bundle \
-	bench-icount bench-detach clean distclean help
+	bench-icount bench-detach bench-c2c clean distclean help
 
 all: demo
 
@@ -21,6 +21,7 @@ help:
 	@echo 'make bench         base vs spec vs patched vs ceiling, interleaved; BENCH_ARGS=...'
 	@echo 'make bench-icount  base vs patched, guest instructions per operation (QEMU icount); ICOUNT_KERNELS=...'
 	@echo 'make bench-detach  base vs patched: attach, detach and exit times of 1..1000 perf-event uprobes'
+	@echo 'make bench-c2c     base, spec, patched, ceiling: cache lines a hit shares with other CPUs (QEMU plugin); C2C_ARGS=...'
 	@echo 'make bench-bundle  pack the benchmark for a bigger machine (build/uprobe-bench-bundle.tar.xz)'
 	@echo 'make guest CMD=..  run a command line in a guest; KERNEL=base|patched'
 	@echo 'make selftests     BPF selftests uprobe tests (test_progs); KERNEL=base|patched'
@@ -78,6 +79,16 @@ bench-icount: build tools
 # patched interleaved; DETACH_ARGS='-r 5' etc.
 bench-detach: build tools
 	@$(S)/bench.sh -k "base patched" -b uprobe-detach $(or $(DETACH_ARGS),-r 3)
+
+# bench-c2c: the cache lines a uprobe hit stores to that other CPUs store
+# to, counted by a QEMU TCG plugin (bench/c2c/c2c.c) for each kind of hit,
+# base, spec, patched and ceiling at 2 and 4 vCPUs (scripts/bench-c2c.sh);
+# C2C_ARGS='-c 2 -b "nop-pid canary-nop-pid"' etc.
+bench-c2c: build tools
+	@$(S)/build.sh spec
+	@$(S)/build.sh ceiling
+	@$(S)/build-c2c.sh
+	@$(S)/bench-c2c.sh $(C2C_ARGS)
 
 # bench-bundle: the four kernels, QEMU and the guest's benchmarks in one
 # archive for a machine with more CPUs (bench/bundle/run.sh runs it there).

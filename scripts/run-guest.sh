@@ -57,15 +57,18 @@ if [ -n "${ICOUNT:-}" ]; then
 	icount="-icount shift=$ICOUNT,sleep=off,align=off"
 fi
 
-run=$BUILD/guest/$kernel-$(date +%Y%m%d-%H%M%S)-$$
+# GUEST_RUN: the run folder, when the caller wants to know it beforehand
+# (make bench-c2c: its plugin writes there); GUEST_QEMU_ARGS: more QEMU
+# options (that plugin).
+run=${GUEST_RUN:-$BUILD/guest/$kernel-$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$run"
 printf 'export WB_OUT=%s WB_KERNEL=%s\n%s\n' "$run" "$kernel" "$*" >"$run/cmd.sh"
 console=$run/console.log
-phase boot "$kernel kernel, $cpus CPUs, accel $accel${icount:+ $icount}, timeout ${timeout}s: $*"
+phase boot "$kernel kernel, $cpus CPUs, accel $accel${icount:+ $icount}${GUEST_QEMU_ARGS:+ $GUEST_QEMU_ARGS}, timeout ${timeout}s: $*"
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel "$accel" $icount -cpu max -smp "$cpus" -m "$mem" \
+	-accel "$accel" $icount ${GUEST_QEMU_ARGS:-} -cpu max -smp "$cpus" -m "$mem" \
 	-display none -no-reboot -serial stdio -monitor none \
 	-kernel "$img" \
 	-append "console=ttyS0 loglevel=${GUEST_LOGLEVEL:-5} root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$TOP/scripts/guest-init.sh panic=-1 oops=panic WB_TOP=$TOP WB_DIR=$run" \

@@ -56,6 +56,12 @@ if [ -f "$BUILD/obj-$kernel/arch/x86/boot/bzImage" ] && [ -x "$BUILD/tests/uprob
 	step "uprobe_race with 2 probing threads (single-threaded TCG)" \
 		env ACCEL=tcg,thread=single "$TOP/scripts/run-guest.sh" -k "$kernel" -t 300 -- \
 		"$BUILD/tests/uprobe_race" -d 5 -t 2 -w 1 -f -a
+	# The instrument of make bench-c2c, proven on this kernel: a BPF
+	# program that counts on one global counter must show one more
+	# shared cache line stored to per hit than one with a per-CPU counter.
+	step "the c2c plugin sees a shared line: its canary in the $kernel guest" \
+		sh -c '"$1"/scripts/build-c2c.sh && "$1"/scripts/bench-c2c.sh -k "$2" -c 2 -d 1 -b "nop-all canary-nop-all" -o "$3"' \
+		c2c "$TOP" "$kernel" "$BUILD/c2c/ci"
 else
 	fail=$((fail + 1))
 	failed="$failed
