@@ -55,8 +55,9 @@ canary)
 spec)
 	# The series without its per-VMA lock tier: the parent of that patch,
 	# in its own worktree (the bench compares both).
-	tier=$(git -C "$KSRC" log --format=%H --fixed-strings \
-		--grep="$SPEC_TIER_SUBJECT" base..series)
+	# by subject: other messages of the series mention it
+	tier=$(git -C "$KSRC" log --format='%H %s' base..series |
+		awk -v s="$SPEC_TIER_SUBJECT" 'substr($0, 42, length(s)) == s { print $1 }')
 	[ -n "$tier" ] || die "no commit '$SPEC_TIER_SUBJECT' in the series"
 	src=$BUILD/src-spec
 	[ -d "$src" ] || git -C "$KSRC" worktree add -q --detach "$src" "$tier^"

@@ -6,7 +6,7 @@ set -eu
 
 # The version of the series; bump it for each posting, and say what changed
 # in the changelog of patches/cover-letter.txt.
-SERIES_VERSION=8
+SERIES_VERSION=9
 
 cd "$KSRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||

@@ -5,7 +5,8 @@
 # mount (backing files); a real program's libc function must fire too; and
 # a probe hit must not take the mmap lock, neither in a quiet process nor
 # while another thread maps and unmaps memory (both fail on the base kernel,
-# where every hit takes it; the second also without the per-VMA lock tier).
+# where every hit takes it; the second also without the per-VMA lock tier);
+# and per-process perf events fire in their processes only.
 #
 #   uprobe_smoke.sh BINDIR
 set -u
@@ -40,6 +41,12 @@ check "race: mmap/mprotect/mremap/munmap of the probed file, fork/exec, attach/d
 	"$bin/uprobe_race" -d 5 -t 1 -w 1 -f -a
 check "race: the same from overlayfs (backing file)" \
 	$ovl/merged/uprobe_race -d 5 -t 1 -w 1 -f -a
+
+# Per-process perf events on one tracefs uprobe: a hit counts in the
+# processes with an event and nowhere else, exactly, while the events of
+# other processes are opened and closed (the perf filter of trace_uprobe).
+check "per-process uprobe events fire exactly where they should, beside events that come and go" \
+	"$bin/uprobe_filter" -d 3
 
 # Does a probe hit take the mmap lock?  Count the mmap_lock_start_locking
 # events for read of the probed process (comm COMM) while CMD runs.
