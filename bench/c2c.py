@@ -228,6 +228,16 @@ def write_csv(recs, out):
                                 *[f"{x / r['hits']:.4f}" for x in c]])
 
 
+def kernels_of(recs):
+    """The kernels in the runs: base, spec, patched, ceiling first, then any other."""
+    have = {r["kernel"] for r in recs}
+    return [k for k in KERNELS if k in have] + sorted(have - set(KERNELS))
+
+
+def colour(k):
+    return KERNELS.index(k) + 1 if k in KERNELS else 5
+
+
 def kind_title(kind):
     p, _, a = kind.partition("-")
     if p == "canary":
@@ -236,7 +246,7 @@ def kind_title(kind):
 
 
 def tables(recs, machine):
-    kernels = [k for k in KERNELS if any(r["kernel"] == k for r in recs)]
+    kernels = kernels_of(recs)
     kinds = [k for k in KINDS if any(r["kind"] == k for r in recs)]
     by = {(r["kernel"], r["vcpus"], r["kind"]): r for r in recs}
     lines = [f"# Cache lines a uprobe hit shares with other CPUs (`make bench-c2c`)", "",
@@ -283,7 +293,7 @@ def tables(recs, machine):
 
 
 def plot(recs, out, machine):
-    kernels = [k for k in KERNELS if any(r["kernel"] == k for r in recs)]
+    kernels = kernels_of(recs)
     kinds = [k for k in KINDS if any(r["kind"] == k for r in recs) and not k.startswith("canary")]
     by = {(r["kernel"], r["vcpus"], r["kind"]): r for r in recs}
     cs = sorted({r["vcpus"] for r in recs})
@@ -303,7 +313,7 @@ def plot(recs, out, machine):
           "set xtics rotate by -30 font ',8'", "set key top left"]
     for i, c in enumerate(cs):
         gp.append(f"set title '{c} vCPUs, one producer pinned to each'")
-        gp.append("plot " + ", ".join(f"'{dat}' index {i} using {j + 2}:xtic(1) lc {KERNELS.index(k) + 1} "
+        gp.append("plot " + ", ".join(f"'{dat}' index {i} using {j + 2}:xtic(1) lc {colour(k)} "
                                       f"title '{k}'" for j, k in enumerate(kernels)))
     gp.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)
