@@ -223,7 +223,8 @@ def write_csv(recs, out):
         w.writerow(["kernel", "vcpus", "kind", "function", *[c + "_per_hit" for c in COLS]])
         for r in recs:
             for fn, c in sorted(r["funcs"].items(), key=lambda kv: -kv[1][3]):
-                if c[2] or c[3] or c[4] or c[5]:
+                # what is shared on at least one hit in a thousand
+                if max(c[2:]) >= r["hits"] / 1000:
                     w.writerow([r["kernel"], r["vcpus"], r["kind"], fn,
                                 *[f"{x / r['hits']:.4f}" for x in c]])
 
