@@ -260,25 +260,20 @@ def tables(recs, machine):
              "another vCPU's cache; hot: shared stores per hit on the most-stored-to line, which "
              "bounds throughput (bench/c2c_model.py).", ""]
     for c in sorted({r["vcpus"] for r in recs}):
+        def table(heads, cell):
+            """A row per kind, a column per kernel, cell(record) in each."""
+            rows = ["| kind of hit | " + " | ".join(heads) + " |", "| --- | " + " | ".join("---" for _ in heads) + " |"]
+            for kind in kinds:
+                rows.append(f"| {kind} | " + " | ".join(
+                    cell(by[(k, c, kind)]) if (k, c, kind) in by else "-" for k in kernels) + " |")
+            return rows
+
         lines += [f"## {c} vCPUs, {c} producers", "",
                   "Shared stores per hit, and in parentheses those on the hottest line:", "",
-                  "| kind of hit | " + " | ".join(kernels) + " |",
-                  "| --- | " + " | ".join("---" for _ in kernels) + " |"]
-        for kind in kinds:
-            cells = []
-            for k in kernels:
-                r = by.get((k, c, kind))
-                cells.append("-" if not r else f"{per_hit(r, 3):.2f} ({hot_line(r)[0]:.2f})")
-            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-        lines += ["", "Shared loads per hit (sr), and the transfers that happened in this run (xw + xr):", "",
-                  "| kind of hit | " + " | ".join(f"{k}: sr / xw+xr" for k in kernels) + " |",
-                  "| --- | " + " | ".join("---" for _ in kernels) + " |"]
-        for kind in kinds:
-            cells = []
-            for k in kernels:
-                r = by.get((k, c, kind))
-                cells.append("-" if not r else f"{per_hit(r, 2):.2f} / {per_hit(r, 4) + per_hit(r, 5):.2f}")
-            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+                  *table(kernels, lambda r: f"{per_hit(r, 3):.2f} ({hot_line(r)[0]:.2f})"),
+                  "", "Shared loads per hit (sr), and the transfers that happened in this run (xw + xr):", "",
+                  *table([f"{k}: sr / xw+xr" for k in kernels],
+                         lambda r: f"{per_hit(r, 2):.2f} / {per_hit(r, 4) + per_hit(r, 5):.2f}")]
         lines.append("")
         lines += [f"Where the shared stores are ({c} vCPUs): functions with at least 0.005 per hit, "
                   "shared stores per hit.", "", "| kind | kernel | hits | functions |", "| --- | --- | --- | --- |"]
