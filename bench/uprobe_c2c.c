@@ -154,11 +154,10 @@ static void *writer(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-static __u64 v[MAX_THREADS];
-
 static unsigned long hits(struct uprobe_c2c_bpf *skel)
 {
 	unsigned long s = skel->bss->global_hits;
+	__u64 v[MAX_THREADS] = {};
 	__u32 zero = 0;
 
 	if (bpf_map__lookup_elem(skel->maps.pcpu_hits, &zero, sizeof(zero), v,

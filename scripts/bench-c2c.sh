@@ -34,8 +34,10 @@ runs=$BUILD/c2c/runs
 rm -rf "$runs"
 mkdir -p "$runs" "$out"
 nk=$(echo $kinds | wc -w)
-# Under the plugin a guest second costs a few host minutes with 4 vCPUs
-# on 2 host cores; single-stepped hits are the slowest.
+# The guest's time limit: a kind takes a few seconds besides its window
+# (its BPF object's load, the warm-up, the plugin's dump; a boot of 15
+# kinds with 2 s windows took 60-80 s here); 40 s per kind and window
+# second leaves room for a loaded host.
 limit=$(( nk * (dur + 2) * 40 + 120 ))
 id=1
 for c in $vcpus; do

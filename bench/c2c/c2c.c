@@ -41,6 +41,7 @@
  *   pc ADDR r w sr sw xr xw           one line per kernel PC with accesses
  *   line PADDR WRITERS REGULAR r w sr sw xr xw TOP_PC  the most-shared lines
  *   by VCPU PC r w xr xw              who accessed the first 16 of them
+ *   vcpu V accesses A                 the accesses each vCPU made
  *   end N accesses A unresolved U dropped D
  * unresolved: accesses whose physical address the TLB no longer had;
  * dropped: accesses a full table could not take (the run is then void).
